@@ -1,0 +1,1 @@
+//! Identifiers (SPEC R-ID-1..6): being written.

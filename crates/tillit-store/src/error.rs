@@ -1,0 +1,50 @@
+use tillit_core::audit::{AuditError, KeyFormatError};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL names a scheme tillit does not support.
+    #[error("database URL {0}: only sqlite: and postgres: URLs are supported")]
+    UnsupportedUrl(String),
+    /// The database could not be reached or opened.
+    #[error("cannot open database {url}: {reason}")]
+    Connect {
+        /// The URL, with any password removed.
+        url: String,
+        /// What the driver said.
+        reason: String,
+    },
+    /// A migration failed; the database was left as the migration's transaction found it.
+    #[error("cannot migrate database {url}: {reason}")]
+    Migrate {
+        /// The URL, with any password removed.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A query failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The store was opened without an audit signer, so it cannot record state changes.
+    #[error("this store was opened for reading only (no audit key); it cannot record changes")]
+    ReadOnly,
+    /// The audit event is malformed, or the node's signer failed.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// A stored audit key cannot be read.
+    #[error("audit key {key_id}: {source}")]
+    StoredKey {
+        /// The key's id.
+        key_id: String,
+        /// What is wrong.
+        source: KeyFormatError,
+    },
+    /// A stored row has a value outside its type (e.g. a hash that is not 32 bytes).
+    #[error("corrupt row in {table}: {reason}")]
+    CorruptRow {
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}

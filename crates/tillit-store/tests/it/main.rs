@@ -1,0 +1,9 @@
+//! The store's test suite. Every test runs against SQLite and, when
+//! `TEST_TILLIT_POSTGRES_URL` names a PostgreSQL server (as in `.ci/run`), against a fresh
+//! PostgreSQL database too.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+mod audit;
+mod processes;
