@@ -48,3 +48,17 @@ pub enum StoreError {
         reason: String,
     },
 }
+
+impl StoreError {
+    /// True when the database could not be reached (as opposed to refusing a query): the
+    /// caller may retry later, and a health check reports the node not ready.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Database(e) => {
+                matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+            }
+            _ => false,
+        }
+    }
+}

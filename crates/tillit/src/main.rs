@@ -1,1 +1,90 @@
-fn main() {}
+//! `tillit`: the command line of the tillit node.
+//!
+//! `tillit init` creates a data directory, `tillit serve` runs the node, `tillit id check`
+//! checks national identifiers and organisation numbers, `tillit audit verify` verifies the
+//! signed audit log end to end.
+
+mod audit;
+mod id;
+mod logging;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// tillit: registration authority and trust services for Nordic public organisations.
+///
+/// Runs with no server to install: a SQLite database and a file keystore in the data
+/// directory. Set TILLIT_DATABASE_URL=postgres://… to run on PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "tillit", version, about, long_about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the node keeps its configuration, keys and (by default) database.
+#[derive(Debug, Clone, clap::Args)]
+struct DataArg {
+    /// The data directory.
+    #[arg(long = "data", env = "TILLIT_DATA", default_value = "./tillit-data", value_name = "DIR")]
+    dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a data directory: configuration, audit key, database. Refuses to touch an
+    /// existing one.
+    Init {
+        #[command(flatten)]
+        data: DataArg,
+        /// Run on this PostgreSQL database instead of a SQLite file in the data directory;
+        /// written to tillit.toml. (TILLIT_DATABASE_URL in the environment works too.)
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Run the node: the HTTP API, health and metrics. Initialises the data directory on
+    /// first start when it is missing or empty.
+    Serve {
+        #[command(flatten)]
+        data: DataArg,
+        /// Address and port to listen on (default from tillit.toml, else 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// National identifiers and organisation numbers.
+    #[command(subcommand)]
+    Id(id::IdCommand),
+    /// The signed audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Init { data, database_url } => serve::init(&data.dir, database_url.as_deref()).await,
+            Command::Serve { data, listen } => serve::serve(&data.dir, listen).await,
+            Command::Id(cmd) => id::run(cmd),
+            Command::Audit(cmd) => audit::run(cmd).await,
+        }
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: what failed and where.
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::from(2)
+        }
+    }
+}

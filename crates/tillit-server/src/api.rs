@@ -1,0 +1,84 @@
+//! The HTTP routes of the skeleton: health, readiness, metrics and the OpenAPI document,
+//! which is generated from the handlers' annotations.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::problem::Problem;
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tillit",
+        description = "Registration authority and trust services for Nordic public organisations. \
+                       Every error is application/problem+json (RFC 9457).",
+        license(name = "EUPL-1.2")
+    ),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+/// The routes with their OpenAPI description.
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+}
+
+/// The body of the health endpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+}
+
+/// Liveness: the process is up and serving.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers, so requests can be served.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "The database is not reachable", body = Problem, content_type = "application/problem+json")
+    ))]
+async fn readyz(State(state): State<Arc<AppState>>) -> Result<Json<Health>, Problem> {
+    match state.store.ping().await {
+        Ok(()) => Ok(Json(Health { status: "ok" })),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            Err(Problem::unavailable("the database is not reachable"))
+        }
+    }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")))]
+async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let heads = match state.store.audit_heads().await {
+        Ok(heads) => heads,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot read the audit heads");
+            Vec::new()
+        }
+    };
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.metrics.render(&heads),
+    )
+}

@@ -1,0 +1,113 @@
+//! RFC 9457 problem details: every error the HTTP API returns is
+//! `application/problem+json` with a stable `type`, a title, and where it applies the field
+//! and the reason. Errors from the other crates are mapped here, once.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem document (RFC 9457).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem, `urn:tillit:problem:<kind>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request field at fault, as a JSON pointer or parameter name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The request path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+}
+
+impl Problem {
+    /// A problem of kind `kind` with HTTP status `status`.
+    pub fn new(status: StatusCode, kind: &str, title: &str) -> Self {
+        Problem {
+            kind: format!("urn:tillit:problem:{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: None,
+            field: None,
+            instance: None,
+        }
+    }
+
+    /// Adds what went wrong.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Names the field at fault.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Names the request path.
+    pub fn instance(mut self, path: impl Into<String>) -> Self {
+        self.instance = Some(path.into());
+        self
+    }
+
+    /// 404: no such resource.
+    pub fn not_found(path: &str) -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found")
+            .detail(format!("nothing is served at {path}"))
+            .instance(path)
+    }
+
+    /// 405: the path exists, the method does not.
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
+            .detail(format!("{method} is not allowed on {path}"))
+            .instance(path)
+    }
+
+    /// 503: a dependency (the database) is not available.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable").detail(detail)
+    }
+
+    /// 500: a fault on our side. The detail is logged, never sent.
+    pub fn internal() -> Self {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error")
+            .detail("the server failed; the fault is logged")
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+    }
+}
+
+impl From<tillit_store::StoreError> for Problem {
+    fn from(e: tillit_store::StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database unavailable");
+            Problem::unavailable("the database is not reachable")
+        } else {
+            tracing::error!(error = %e, "store error");
+            Problem::internal()
+        }
+    }
+}
