@@ -104,7 +104,10 @@ impl AuditEvent {
         }
         let action_ok = !self.action.is_empty()
             && self.action.len() <= 128
-            && self.action.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+            && self
+                .action
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
         if !action_ok {
             return Err(AuditError::Action(self.action.chars().take(64).collect()));
         }
@@ -437,7 +440,9 @@ pub enum Fault {
     #[error("signed by unknown or untrusted key {0}")]
     UnknownKey(String),
     /// The chain head records more or fewer entries than the chain holds.
-    #[error("chain head says {head} entries, the chain holds {last} (entries were removed or added at the end)")]
+    #[error(
+        "chain head says {head} entries, the chain holds {last} (entries were removed or added at the end)"
+    )]
     Head {
         /// The head's seq.
         head: u64,
@@ -679,7 +684,10 @@ mod tests {
 
         let mut deleted = entries.clone();
         deleted.remove(1);
-        assert!(matches!(verify(&deleted, &ring, head), Err(Located { seq: 3, fault: Fault::Sequence { .. }, .. })));
+        assert!(matches!(
+            verify(&deleted, &ring, head),
+            Err(Located { seq: 3, fault: Fault::Sequence { .. }, .. })
+        ));
 
         let mut swapped = entries.clone();
         swapped.swap(1, 2);
@@ -687,14 +695,23 @@ mod tests {
         assert_eq!(verify(&swapped, &ring, head).map_err(|e| e.seq), Err(2));
 
         let truncated = &entries[..4];
-        assert!(matches!(verify(truncated, &ring, head), Err(Located { fault: Fault::Head { head: 5, last: 4 }, .. })));
+        assert!(matches!(
+            verify(truncated, &ring, head),
+            Err(Located { fault: Fault::Head { head: 5, last: 4 }, .. })
+        ));
 
         let mut resigned = entries.clone();
         resigned[3].node_signature[0] ^= 1;
-        assert!(matches!(verify(&resigned, &ring, head), Err(Located { seq: 4, fault: Fault::Signature(_), .. })));
+        assert!(matches!(
+            verify(&resigned, &ring, head),
+            Err(Located { seq: 4, fault: Fault::Signature(_), .. })
+        ));
 
         let empty = KeyRing::default();
-        assert!(matches!(verify(&entries, &empty, head), Err(Located { seq: 1, fault: Fault::UnknownKey(_), .. })));
+        assert!(matches!(
+            verify(&entries, &empty, head),
+            Err(Located { seq: 1, fault: Fault::UnknownKey(_), .. })
+        ));
     }
 
     #[test]
@@ -722,11 +739,17 @@ mod tests {
             signature: sk.sign(&msg).to_bytes().to_vec(),
         };
         assert_eq!(verify_checkpoint(&cp, Some(&hash), &ring), Ok(()));
-        assert_eq!(verify_checkpoint(&cp, Some(&[8; 32]), &ring).map_err(|e| e.fault), Err(Fault::CheckpointHash));
+        assert_eq!(
+            verify_checkpoint(&cp, Some(&[8; 32]), &ring).map_err(|e| e.fault),
+            Err(Fault::CheckpointHash)
+        );
         assert_eq!(verify_checkpoint(&cp, None, &ring).map_err(|e| e.fault), Err(Fault::CheckpointOrphan));
         let mut forged = cp.clone();
         forged.time_us = 6;
-        assert_eq!(verify_checkpoint(&forged, Some(&hash), &ring).map_err(|e| e.fault), Err(Fault::CheckpointSignature));
+        assert_eq!(
+            verify_checkpoint(&forged, Some(&hash), &ring).map_err(|e| e.fault),
+            Err(Fault::CheckpointSignature)
+        );
     }
 
     #[test]
