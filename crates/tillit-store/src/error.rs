@@ -56,7 +56,13 @@ impl StoreError {
         match self {
             StoreError::Connect { .. } => true,
             StoreError::Database(e) => {
-                matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::Tls(_)
+                )
             }
             _ => false,
         }
