@@ -127,10 +127,16 @@ impl Config {
             }
         }
         if self.audit_checkpoint_interval == 0 {
-            return Err(ConfigError::Value { key: "audit_checkpoint_interval", reason: "must be at least 1".into() });
+            return Err(ConfigError::Value {
+                key: "audit_checkpoint_interval",
+                reason: "must be at least 1".into(),
+            });
         }
         if self.database_max_connections == 0 {
-            return Err(ConfigError::Value { key: "database_max_connections", reason: "must be at least 1".into() });
+            return Err(ConfigError::Value {
+                key: "database_max_connections",
+                reason: "must be at least 1".into(),
+            });
         }
         Ok(())
     }
@@ -177,15 +183,21 @@ pub fn template(database_url: Option<&str>, key_passphrase_file: Option<&Path>) 
     out.push_str("# public_base_url = \"https://ra.example.org\"\n");
     match database_url {
         Some(url) => out.push_str(&format!("database_url = {}\n", toml_string(url))),
-        None => out.push_str("# database_url = \"postgres://tillit@db.example.org/tillit\"  # default: tillit.db here\n"),
+        None => out.push_str(
+            "# database_url = \"postgres://tillit@db.example.org/tillit\"  # default: tillit.db here\n",
+        ),
     }
     out.push_str(&format!("# database_max_connections = {}\n", d.database_max_connections));
     match key_passphrase_file {
-        Some(p) => out.push_str(&format!("key_passphrase_file = {}\n", toml_string(&p.display().to_string()))),
+        Some(p) => {
+            out.push_str(&format!("key_passphrase_file = {}\n", toml_string(&p.display().to_string())))
+        }
         None => out.push_str("# key_passphrase_file = \"/run/secrets/tillit-key-passphrase\"\n"),
     }
     out.push_str(&format!("# audit_checkpoint_interval = {}\n", d.audit_checkpoint_interval));
-    out.push_str("# test_identities = false\n# log_format = \"auto\"  # auto, human or json\n# log_level = \"info\"\n");
+    out.push_str(
+        "# test_identities = false\n# log_format = \"auto\"  # auto, human or json\n# log_level = \"info\"\n",
+    );
     out
 }
 

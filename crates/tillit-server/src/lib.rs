@@ -47,10 +47,13 @@ pub fn app(state: Arc<AppState>) -> Router {
     let (router, openapi) = api::routes().split_for_parts();
     let openapi = Arc::new(openapi);
     router
-        .route("/api/openapi.json", get(move || {
-            let openapi = openapi.clone();
-            async move { Json(openapi.as_ref().clone()) }
-        }))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let openapi = openapi.clone();
+                async move { Json(openapi.as_ref().clone()) }
+            }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))

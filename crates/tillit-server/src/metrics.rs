@@ -67,7 +67,10 @@ impl Metrics {
         registry.register("audit_entries", "Entries in each audit chain", audit_entries.clone());
         let build = Family::<BuildLabels, Gauge>::default();
         build
-            .get_or_create(&BuildLabels { version: env!("CARGO_PKG_VERSION").into(), backend: backend.into() })
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").into(),
+                backend: backend.into(),
+            })
             .set(1);
         registry.register("build_info", "Version and database backend", build);
         Metrics { registry, requests, durations, audit_entries }
@@ -76,7 +79,9 @@ impl Metrics {
     /// The Prometheus text exposition, with the audit gauges refreshed from `heads`.
     pub fn render(&self, heads: &[(String, u64)]) -> String {
         for (chain, seq) in heads {
-            self.audit_entries.get_or_create(&ChainLabels { chain: chain.clone() }).set(i64::try_from(*seq).unwrap_or(i64::MAX));
+            self.audit_entries
+                .get_or_create(&ChainLabels { chain: chain.clone() })
+                .set(i64::try_from(*seq).unwrap_or(i64::MAX));
         }
         let mut out = String::new();
         // Writing into a String cannot fail.
@@ -97,8 +102,16 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
-    state.metrics.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
-    state.metrics.durations.get_or_create(&RouteLabels { route: route.clone() }).observe(elapsed.as_secs_f64());
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status })
+        .inc();
+    state
+        .metrics
+        .durations
+        .get_or_create(&RouteLabels { route: route.clone() })
+        .observe(elapsed.as_secs_f64());
     tracing::debug!(%method, %route, status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request");
     response
 }

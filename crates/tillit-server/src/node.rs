@@ -50,9 +50,7 @@ pub enum NodeError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// No passphrase for the keystore is configured.
-    #[error(
-        "no keystore passphrase: set TILLIT_KEY_PASSPHRASE or key_passphrase_file in {0}/tillit.toml"
-    )]
+    #[error("no keystore passphrase: set TILLIT_KEY_PASSPHRASE or key_passphrase_file in {0}/tillit.toml")]
     NoPassphrase(PathBuf),
     /// The keystore failed.
     #[error(transparent)]
@@ -151,7 +149,11 @@ fn tempfile_dir(parent: &Path) -> Result<tempfile::TempDir, NodeError> {
     Ok(dir)
 }
 
-async fn build(staging: &Path, final_dir: &Path, database_url: Option<&str>) -> Result<Initialised, NodeError> {
+async fn build(
+    staging: &Path,
+    final_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<Initialised, NodeError> {
     let env_config = Config::from_env()?;
     let database_url = database_url.map(str::to_owned);
     if let Some(url) = &database_url {
@@ -278,8 +280,8 @@ impl DataDir {
 
     /// Unlocks the audit key and opens the store for recording changes.
     pub async fn open_store(&self) -> Result<Store, NodeError> {
-        let passphrase =
-            passphrase_from(&self.config, &self.path)?.ok_or_else(|| NodeError::NoPassphrase(self.path.clone()))?;
+        let passphrase = passphrase_from(&self.config, &self.path)?
+            .ok_or_else(|| NodeError::NoPassphrase(self.path.clone()))?;
         let key = Ed25519FileKey::open(&self.path.join(AUDIT_KEY), &passphrase)?;
         let store = self.open_store_read_only().await?;
         Ok(store.with_signer(Arc::new(key)).await?)

@@ -30,7 +30,11 @@ pub async fn init(dir: &Path, database_url: Option<&str>) -> anyhow::Result<Exit
 pub async fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
     if dir_state(dir)? == DirState::Empty {
         let done = node::init(dir, None).await?;
-        eprintln!("Initialised a new data directory at {} (audit key {})", done.dir.display(), done.audit_key_id);
+        eprintln!(
+            "Initialised a new data directory at {} (audit key {})",
+            done.dir.display(),
+            done.audit_key_id
+        );
     }
     let data = DataDir::open(dir)?;
     crate::logging::init(&data.config);

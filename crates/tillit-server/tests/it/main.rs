@@ -58,7 +58,10 @@ async fn health_readiness_metrics_and_openapi() {
     let text = r.text().await.unwrap();
     assert!(text.contains("tillit_build_info"), "{text}");
     assert!(text.contains("tillit_audit_entries{chain=\"system\"} 2"), "{text}");
-    assert!(text.contains("tillit_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("tillit_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+        "{text}"
+    );
 
     let r = server.get("/api/openapi.json").await;
     assert_eq!(r.status(), 200);
