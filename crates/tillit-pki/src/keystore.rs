@@ -150,10 +150,8 @@ impl Ed25519FileKey {
         let signing = SigningKey::from_pkcs8_encrypted_pem(&pem, passphrase.bytes())
             .map_err(|_| KeystoreError::Decrypt(path.to_owned()))?;
         let public_path = Self::public_path(path);
-        if public_path.exists() {
-            if read_public_key(&public_path)? != signing.verifying_key() {
-                return Err(KeystoreError::Mismatch(public_path));
-            }
+        if public_path.exists() && read_public_key(&public_path)? != signing.verifying_key() {
+            return Err(KeystoreError::Mismatch(public_path));
         }
         let public = AuditPublicKey::ed25519(signing.verifying_key());
         Ok(Ed25519FileKey { signing, public })
