@@ -461,6 +461,9 @@ pub enum Fault {
     /// A checkpoint covers an entry that does not exist.
     #[error("checkpoint covers an entry that does not exist")]
     CheckpointOrphan,
+    /// A range verification was asked to start at a checkpoint that does not exist.
+    #[error("there is no checkpoint here to start from")]
+    NoCheckpoint,
 }
 
 /// A fault with where it was found.
@@ -505,8 +508,8 @@ impl ChainVerifier {
         Self::starting_at(chain, 1, GENESIS)
     }
 
-    /// A verifier that starts after a trusted checkpoint: the next entry is `seq + 1` and
-    /// must point at `hash`.
+    /// A verifier that starts after a trusted checkpoint: the first entry fed must be
+    /// `first_seq` and point at `prev_hash` (the checkpoint's seq + 1 and hash).
     pub fn starting_at(chain: impl Into<String>, first_seq: u64, prev_hash: Hash) -> Self {
         ChainVerifier { chain: chain.into(), next_seq: first_seq, prev_hash, count: 0 }
     }

@@ -21,11 +21,18 @@ pub enum AuditCommand {
         /// database. Repeat for several nodes' keys.
         #[arg(long = "trusted-key", value_name = "FILE")]
         trusted_keys: Vec<PathBuf>,
+        /// Verify only this chain (an organisation's id, or `system`).
+        #[arg(long, value_name = "CHAIN")]
+        chain: Option<String>,
+        /// With `--chain`: start at the signed checkpoint at this entry number, without
+        /// reading the entries before it (0: from the start).
+        #[arg(long, value_name = "SEQ", requires = "chain")]
+        from: Option<u64>,
     },
 }
 
 pub async fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
-    let AuditCommand::Verify { data, trusted_keys } = cmd;
+    let AuditCommand::Verify { data, trusted_keys, chain, from } = cmd;
     let data = DataDir::open(&data.dir)?;
     let store = data.open_store_read_only().await?;
 
@@ -52,7 +59,8 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     };
 
     let started = std::time::Instant::now();
-    let report = store.verify_audit(&VerifyOptions { trusted }).await?;
+    let from_checkpoint = chain.map(|c| (c, from.unwrap_or(0)));
+    let report = store.verify_audit(&VerifyOptions { trusted, from_checkpoint }).await?;
     store.close().await;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(

@@ -191,7 +191,7 @@ both_backends! {
         let mut pinned = KeyRing::default();
         pinned.insert(tillit_core::audit::AuditSigner::public_key(&*TestSigner::new(1)).clone());
         let store = tillit_store::Store::open(&db.url, StoreOptions::default()).await.unwrap();
-        let report = store.verify_audit(&VerifyOptions { trusted: Some(pinned) }).await.unwrap();
+        let report = store.verify_audit(&VerifyOptions { trusted: Some(pinned), ..Default::default() }).await.unwrap();
         let (chain, _, fault) = fault(&report);
         assert!(matches!(fault, Fault::UnknownKey(_)), "{chain} {fault:?}");
     }
@@ -217,5 +217,37 @@ both_backends! {
         }
         let report = verify(&db).await;
         assert_eq!((report.fault, report.entries), (None, 201));
+    }
+}
+
+both_backends! {
+    async fn a_range_verifies_from_a_signed_checkpoint(db: TestDb) {
+        filled(&db, 10).await.close().await;
+        let store = tillit_store::Store::open(&db.url, StoreOptions::default()).await.unwrap();
+        let from = |seq: u64| VerifyOptions { from_checkpoint: Some(("org-a".into(), seq)), ..Default::default() };
+
+        let report = store.verify_audit(&from(4)).await.unwrap();
+        assert_eq!((report.fault, report.chains, report.entries, report.checkpoints), (None, 1, 6, 2));
+
+        let report = store.verify_audit(&from(0)).await.unwrap();
+        assert_eq!((report.fault, report.chains, report.entries), (None, 1, 10));
+        let report = store.verify_audit(&from(5)).await.unwrap();
+        assert_eq!(fault(&report), ("org-a".into(), 5, Fault::NoCheckpoint));
+        let report = store.verify_audit(&VerifyOptions { from_checkpoint: Some(("org-x".into(), 4)), ..Default::default() }).await.unwrap();
+        assert_eq!(fault(&report), ("org-x".into(), 4, Fault::NoCheckpoint));
+        store.close().await;
+
+        // Damage before the checkpoint is outside the range; damage after it is found.
+        db.drop_append_only_guard().await;
+        db.tamper("UPDATE audit_entries SET payload = '{}' WHERE chain = 'org-a' AND seq = 2").await;
+        let store = tillit_store::Store::open(&db.url, StoreOptions::default()).await.unwrap();
+        assert_eq!(store.verify_audit(&from(4)).await.unwrap().fault, None);
+        assert_eq!(fault(&store.verify_audit(&VerifyOptions::default()).await.unwrap()).1, 2);
+        db.tamper("UPDATE audit_entries SET payload = '{}' WHERE chain = 'org-a' AND seq = 6").await;
+        assert_eq!(fault(&store.verify_audit(&from(4)).await.unwrap()), ("org-a".into(), 6, Fault::Content));
+        // A forged checkpoint is no starting point.
+        db.tamper("UPDATE audit_checkpoints SET time_us = time_us + 1 WHERE chain = 'org-a' AND seq = 4").await;
+        assert_eq!(fault(&store.verify_audit(&from(4)).await.unwrap()), ("org-a".into(), 4, Fault::CheckpointSignature));
+        store.close().await;
     }
 }
