@@ -71,7 +71,9 @@ pub enum KeystoreError {
     #[error("{0}: a key exists there already; refusing to overwrite it")]
     Exists(PathBuf),
     /// The file is not an encrypted PKCS#8 key, or the passphrase is wrong.
-    #[error("{0}: cannot decrypt the key (wrong passphrase, or not an encrypted PKCS#8 Ed25519 key)")]
+    #[error(
+        "{0}: cannot decrypt the key (wrong passphrase, or not an encrypted PKCS#8 key of the expected type)"
+    )]
     Decrypt(PathBuf),
     /// The public key file does not hold an Ed25519 SPKI PEM.
     #[error("{0}: not an Ed25519 public key in PEM")]
@@ -103,6 +105,41 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
         _ => KeystoreError::io(path, e),
     })?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| KeystoreError::io(path, e))
+}
+
+/// Writes a PKCS#8 private key document encrypted under `passphrase` (PKCS#5 v2: scrypt,
+/// AES-256-CBC) as PEM to a new file readable by the owner only.
+pub fn write_encrypted_pkcs8(
+    path: &Path,
+    pkcs8_der: &[u8],
+    passphrase: &Passphrase,
+) -> Result<(), KeystoreError> {
+    let info =
+        pkcs8::PrivateKeyInfo::try_from(pkcs8_der).map_err(|e| KeystoreError::Encode(e.to_string()))?;
+    let encrypted =
+        info.encrypt(OsRng, passphrase.bytes()).map_err(|e| KeystoreError::Encode(e.to_string()))?;
+    let pem = encrypted
+        .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
+        .map_err(|e| KeystoreError::Encode(e.to_string()))?;
+    write_private(path, pem.as_bytes())
+}
+
+/// Reads and decrypts a key written by [`write_encrypted_pkcs8`]: the PKCS#8 document.
+pub fn read_encrypted_pkcs8(
+    path: &Path,
+    passphrase: &Passphrase,
+) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+    let pem = Zeroizing::new(fs::read_to_string(path).map_err(|e| KeystoreError::io(path, e))?);
+    let decrypt = || -> Option<Zeroizing<Vec<u8>>> {
+        let (label, doc) = pkcs8::SecretDocument::from_pem(&pem).ok()?;
+        if label != "ENCRYPTED PRIVATE KEY" {
+            return None;
+        }
+        let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes()).ok()?;
+        let plain = info.decrypt(passphrase.bytes()).ok()?;
+        Some(Zeroizing::new(plain.as_bytes().to_vec()))
+    };
+    decrypt().ok_or_else(|| KeystoreError::Decrypt(path.to_owned()))
 }
 
 /// An Ed25519 key held in the file keystore: the node's audit key.

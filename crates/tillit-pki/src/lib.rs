@@ -5,5 +5,7 @@
 //! it knows X.509 and keys, never people or the database.
 
 pub mod keystore;
+pub mod signer;
 
 pub use keystore::{Ed25519FileKey, KeystoreError, Passphrase};
+pub use signer::{FileSigner, KeyAlgorithm, Signer, SignerError};
