@@ -1,11 +1,18 @@
 //! tillit-pki: keys and certificates.
 //!
-//! For now this holds the file keystore for the node's audit key (encrypted PKCS#8, SPEC
-//! R-AUD-2). The certificate authority (profiles, issuance, CRL, OCSP, PKCS#11) grows here;
-//! it knows X.509 and keys, never people or the database.
+//! CA keys behind the [`Signer`] trait (file keystore; PKCS#11), the node's audit key,
+//! certificate profiles as data, PKCS#10 verification, certificate issuance, CRLs and OCSP
+//! responses. It knows X.509 and keys, never people or the database.
 
+pub mod crl;
+pub mod csr;
+pub mod issue;
 pub mod keystore;
+pub mod pkcs11;
+pub mod profile;
 pub mod signer;
+pub mod x509;
 
 pub use keystore::{Ed25519FileKey, KeystoreError, Passphrase};
+pub use pkcs11::{Pkcs11Signer, Pkcs11Uri};
 pub use signer::{FileSigner, KeyAlgorithm, Signer, SignerError};

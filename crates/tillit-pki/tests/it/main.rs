@@ -1,0 +1,4 @@
+//! The integration tests of tillit-pki (one test binary for the crate).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod pkcs11;
