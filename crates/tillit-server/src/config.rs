@@ -56,6 +56,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A `tracing` filter, e.g. `info` or `tillit_server=debug,info`.
     pub log_level: String,
+    /// The certificate authority (`[ca]`; environment: `TILLIT_CA__<KEY>`).
+    pub ca: crate::ca::CaConfig,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             test_identities: false,
             log_format: LogFormat::Auto,
             log_level: "info".into(),
+            ca: crate::ca::CaConfig::default(),
         }
     }
 }
@@ -159,7 +162,7 @@ impl Config {
 }
 
 fn env() -> Env {
-    Env::prefixed("TILLIT_").ignore(NOT_CONFIG)
+    Env::prefixed("TILLIT_").ignore(NOT_CONFIG).split("__")
 }
 
 /// Figment's errors name the key and where it came from (file or variable); keep them on

@@ -6,9 +6,11 @@
 //! node's configuration and data directory.
 
 pub mod api;
+pub mod ca;
 pub mod config;
 pub mod metrics;
 pub mod node;
+pub mod pki;
 pub mod problem;
 
 use std::future::Future;
@@ -22,6 +24,7 @@ use axum::{middleware, Json, Router};
 use tillit_store::Store;
 use tokio::net::TcpListener;
 
+use crate::ca::Authority;
 use crate::metrics::Metrics;
 use crate::problem::Problem;
 
@@ -30,21 +33,23 @@ use crate::problem::Problem;
 pub struct AppState {
     /// The store, with the node's audit key.
     pub store: Store,
+    /// The certificate authority.
+    pub ca: Arc<Authority>,
     /// The node's metrics.
     pub metrics: Metrics,
 }
 
 impl AppState {
-    /// State around an opened store.
-    pub fn new(store: Store) -> Arc<Self> {
+    /// State around an opened store and certificate authority.
+    pub fn new(store: Store, ca: Authority) -> Arc<Self> {
         let backend = format!("{:?}", store.backend()).to_lowercase();
-        Arc::new(AppState { store, metrics: Metrics::new(&backend) })
+        Arc::new(AppState { store, ca: Arc::new(ca), metrics: Metrics::new(&backend) })
     }
 }
 
 /// The application: every route, the OpenAPI document, problem+json fallbacks, metrics.
 pub fn app(state: Arc<AppState>) -> Router {
-    let (router, openapi) = api::routes().split_for_parts();
+    let (router, openapi) = api::routes().merge(pki::routes()).split_for_parts();
     let openapi = Arc::new(openapi);
     router
         .route(

@@ -19,7 +19,9 @@ use tillit_core::audit::{Actor, AuditEvent, SYSTEM_CHAIN};
 use tillit_pki::{Ed25519FileKey, KeystoreError, Passphrase};
 use tillit_store::{DatabaseUrl, Store, StoreError, StoreOptions};
 
+use crate::ca::{Authority, CaError};
 use crate::config::{self, Config, ConfigError};
+use tillit_pki::issue::Urls;
 
 const MARKER: &str = ".tillit";
 const MARKER_TEXT: &str = "tillit data directory\nformat = 1\n";
@@ -58,6 +60,9 @@ pub enum NodeError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The certificate authority failed.
+    #[error(transparent)]
+    Ca(#[from] CaError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> NodeError + '_ {
@@ -189,6 +194,8 @@ async fn build(
     let config = Config::load(staging)?;
     let url = config.database(staging)?;
     let store = Store::open(&url, store_options(&config)).await?.with_signer(Arc::new(key)).await?;
+    let urls = Urls::new(&config.public_base_url());
+    Authority::create(&store, staging, &passphrase, &config.ca, &urls).await?;
     store
         .append(AuditEvent::new(
             SYSTEM_CHAIN,
@@ -278,10 +285,19 @@ impl DataDir {
         Ok(Store::open(&self.database()?, store_options(&self.config)).await?)
     }
 
+    fn passphrase(&self) -> Result<Passphrase, NodeError> {
+        passphrase_from(&self.config, &self.path)?.ok_or_else(|| NodeError::NoPassphrase(self.path.clone()))
+    }
+
+    /// Unlocks the CA keys and opens the certificate authority on `store`.
+    pub async fn open_authority(&self, store: &Store) -> Result<Authority, NodeError> {
+        let urls = Urls::new(&self.config.public_base_url());
+        Ok(Authority::open(store.clone(), &self.path, &self.passphrase()?, &self.config.ca, urls).await?)
+    }
+
     /// Unlocks the audit key and opens the store for recording changes.
     pub async fn open_store(&self) -> Result<Store, NodeError> {
-        let passphrase = passphrase_from(&self.config, &self.path)?
-            .ok_or_else(|| NodeError::NoPassphrase(self.path.clone()))?;
+        let passphrase = self.passphrase()?;
         let key = Ed25519FileKey::open(&self.path.join(AUDIT_KEY), &passphrase)?;
         let store = self.open_store_read_only().await?;
         Ok(store.with_signer(Arc::new(key)).await?)

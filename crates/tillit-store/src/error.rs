@@ -39,6 +39,14 @@ pub enum StoreError {
         /// What is wrong.
         source: KeyFormatError,
     },
+    /// A unique value exists already; nothing was written.
+    #[error("{what} {value} exists already")]
+    Duplicate {
+        /// What kind of value.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
     /// A stored row has a value outside its type (e.g. a hash that is not 32 bytes).
     #[error("corrupt row in {table}: {reason}")]
     CorruptRow {

@@ -168,6 +168,11 @@ pub struct Tx<'s> {
 }
 
 impl Tx<'_> {
+    /// The engine underneath.
+    pub fn backend(&self) -> Backend {
+        self.store.backend
+    }
+
     /// The connection, for the table changes that go with the audit entries.
     pub fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx

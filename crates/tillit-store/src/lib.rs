@@ -9,6 +9,7 @@
 //! the tables they change (SPEC R-AUD-1/2).
 
 pub mod backend;
+pub mod ca;
 mod error;
 mod ledger;
 mod verify;

@@ -5,6 +5,7 @@
 //! signed audit log end to end.
 
 mod audit;
+mod ca;
 mod id;
 mod logging;
 mod serve;
@@ -60,6 +61,9 @@ enum Command {
     /// The signed audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The certificate authority: chain, issue, revoke, CRL.
+    #[command(subcommand)]
+    Ca(ca::CaCommand),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
             Command::Serve { data, listen } => serve::serve(&data.dir, listen).await,
             Command::Id(cmd) => id::run(cmd),
             Command::Audit(cmd) => audit::run(cmd).await,
+            Command::Ca(cmd) => ca::run(cmd).await,
         }
     });
     match outcome {

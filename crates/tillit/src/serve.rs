@@ -40,6 +40,7 @@ pub async fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<Exi
     crate::logging::init(&data.config);
     let listen = listen.unwrap_or(data.config.listen);
     let store = data.open_store().await?;
+    let ca = data.open_authority(&store).await?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
     tracing::info!(
@@ -48,7 +49,7 @@ pub async fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<Exi
         database = %data.database()?.redacted(),
         "tillit is serving"
     );
-    tillit_server::serve(listener, AppState::new(store.clone()), shutdown_signal()).await?;
+    tillit_server::serve(listener, AppState::new(store.clone(), ca), shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

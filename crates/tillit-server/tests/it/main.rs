@@ -21,11 +21,13 @@ async fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     node::init(&data, None).await.unwrap();
-    let store = DataDir::open(&data).unwrap().open_store().await.unwrap();
+    let dir_ = DataDir::open(&data).unwrap();
+    let store = dir_.open_store().await.unwrap();
+    let ca = dir_.open_authority(&store).await.unwrap();
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(tillit_server::serve(listener, AppState::new(store), async {
+    let task = tokio::spawn(tillit_server::serve(listener, AppState::new(store, ca), async {
         let _ = stopped.await;
     }));
     Running { base, stop: Some(stop), task, _dir: dir }
@@ -58,6 +60,7 @@ async fn health_readiness_metrics_and_openapi() {
     let text = r.text().await.unwrap();
     assert!(text.contains("tillit_build_info"), "{text}");
     assert!(text.contains("tillit_audit_entries{chain=\"system\"} 2"), "{text}");
+    assert!(text.contains("tillit_audit_entries{chain=\"ca\"} 2"), "{text}");
     assert!(
         text.contains("tillit_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
         "{text}"
@@ -67,7 +70,7 @@ async fn health_readiness_metrics_and_openapi() {
     assert_eq!(r.status(), 200);
     let doc: Value = r.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/healthz", "/readyz", "/metrics"] {
+    for path in ["/healthz", "/readyz", "/metrics", "/crl/{file}", "/ca/{file}"] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing from {doc}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());

@@ -8,7 +8,9 @@ use std::process::{Command, Output, Stdio};
 
 use sqlx::Connection as _;
 
-fn tillit() -> Command {
+mod ca;
+
+pub(crate) fn tillit() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tillit"));
     // The user's own TILLIT_* settings must not leak into the tests.
     for (key, _) in std::env::vars() {
@@ -20,22 +22,22 @@ fn tillit() -> Command {
     cmd
 }
 
-fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     tillit().args(args).output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn init(dir: &Path) -> PathBuf {
+pub(crate) fn init(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     let out = run(&["init", "--data", data.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     data
 }
 
-fn verify(data: &Path) -> (i32, String) {
+pub(crate) fn verify(data: &Path) -> (i32, String) {
     let out = run(&["audit", "verify", "--data", data.to_str().unwrap()]);
     (out.status.code().unwrap(), text(&out.stdout))
 }
@@ -57,7 +59,8 @@ fn init_then_verify_then_refuse_a_second_init() {
     }
     let (code, out) = verify(&data);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(out.lines().last(), Some("ok 2 entries"));
+    // The node (key registered, initialised) and the CA (root and issuing created).
+    assert_eq!(out.lines().last(), Some("ok 4 entries"));
 
     let out = run(&["init", "--data", data.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
