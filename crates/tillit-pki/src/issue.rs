@@ -244,16 +244,7 @@ pub fn root_ca(
         )?,
         subject_key_id(&public_key)?,
     ];
-    let template = Template {
-        subject: subject.to_vec(),
-        emails: vec![],
-        upns: vec![],
-        dns_names: vec![],
-        public_key,
-        not_before,
-        not_after,
-        policies: vec![],
-    };
+    let template = ca_template(subject, public_key, not_before, not_after);
     sign(signer, &name, name.clone(), &template, exts)
 }
 
@@ -266,16 +257,7 @@ pub fn subordinate_ca(
     not_after: SystemTime,
     urls: &Urls,
 ) -> Result<Issued, IssueError> {
-    let template = Template {
-        subject: subject.to_vec(),
-        emails: vec![],
-        upns: vec![],
-        dns_names: vec![],
-        public_key,
-        not_before,
-        not_after,
-        policies: vec![],
-    };
+    let template = ca_template(subject, public_key, not_before, not_after);
     check_validity_against_issuer(&template, issuer.certificate)?;
     let exts = vec![
         x509::extension(
@@ -295,6 +277,25 @@ pub fn subordinate_ca(
     ];
     let subject = x509::name(subject)?;
     sign(issuer.signer, &issuer.certificate.tbs_certificate.subject, subject, &template, exts)
+}
+
+/// A CA's template: a name and a key, no alternative names or policies.
+fn ca_template(
+    subject: &[(SubjectField, String)],
+    public_key: SubjectPublicKeyInfoOwned,
+    not_before: SystemTime,
+    not_after: SystemTime,
+) -> Template {
+    Template {
+        subject: subject.to_vec(),
+        emails: vec![],
+        upns: vec![],
+        dns_names: vec![],
+        public_key,
+        not_before,
+        not_after,
+        policies: vec![],
+    }
 }
 
 fn sign(

@@ -448,17 +448,11 @@ fn check_label(label: &str) -> Result<(), SignerError> {
 }
 
 fn rsa_bits(algorithm: KeyAlgorithm) -> u64 {
-    match algorithm {
-        KeyAlgorithm::Rsa4096 => 4096,
-        _ => 3072,
-    }
+    algorithm.rsa_bits() as u64
 }
 
 fn curve(algorithm: KeyAlgorithm) -> ObjectIdentifier {
-    match algorithm {
-        KeyAlgorithm::EcdsaP384 => oid::SECP384R1,
-        _ => oid::SECP256R1,
-    }
+    algorithm.curve()
 }
 
 /// The size of a field element (and of r and s) in bytes.

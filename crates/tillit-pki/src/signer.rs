@@ -73,6 +73,23 @@ impl KeyAlgorithm {
         matches!(self, KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096)
     }
 
+    /// The RSA modulus size in bits (3072 for the ECDSA algorithms too; only RSA keys use it).
+    pub fn rsa_bits(self) -> usize {
+        match self {
+            KeyAlgorithm::Rsa4096 => 4096,
+            _ => 3072,
+        }
+    }
+
+    /// The named curve of an ECDSA algorithm (P-256 for the RSA algorithms too; only EC keys
+    /// use it).
+    pub fn curve(self) -> ObjectIdentifier {
+        match self {
+            KeyAlgorithm::EcdsaP384 => oid::SECP384R1,
+            _ => oid::SECP256R1,
+        }
+    }
+
     /// The signatureAlgorithm this key signs with. RFC 5758: ECDSA identifiers carry no
     /// parameters; RFC 4055: RSA PKCS#1 v1.5 identifiers carry NULL.
     pub fn signature_algorithm(self) -> AlgorithmIdentifierOwned {
@@ -195,7 +212,7 @@ impl FileSigner {
             KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
                 let pair = RsaKeyPair::from_pkcs8(pkcs8).map_err(|_| bad())?;
                 let bits = pair.public().modulus_len() * 8;
-                if bits != rsa_bits(algorithm) {
+                if bits != algorithm.rsa_bits() {
                     return Err(bad());
                 }
                 let spki = rsa_spki(pair.public().as_ref()).map_err(|_| bad())?;
@@ -237,15 +254,8 @@ impl Signer for FileSigner {
 
 fn ecdsa_params(algorithm: KeyAlgorithm) -> (&'static rs::EcdsaSigningAlgorithm, ObjectIdentifier) {
     match algorithm {
-        KeyAlgorithm::EcdsaP384 => (&rs::ECDSA_P384_SHA384_ASN1_SIGNING, oid::SECP384R1),
-        _ => (&rs::ECDSA_P256_SHA256_ASN1_SIGNING, oid::SECP256R1),
-    }
-}
-
-fn rsa_bits(algorithm: KeyAlgorithm) -> usize {
-    match algorithm {
-        KeyAlgorithm::Rsa4096 => 4096,
-        _ => 3072,
+        KeyAlgorithm::EcdsaP384 => (&rs::ECDSA_P384_SHA384_ASN1_SIGNING, algorithm.curve()),
+        _ => (&rs::ECDSA_P256_SHA256_ASN1_SIGNING, algorithm.curve()),
     }
 }
 
@@ -261,7 +271,7 @@ pub fn generate_pkcs8(algorithm: KeyAlgorithm) -> Result<Zeroizing<Vec<u8>>, Sig
         KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
             use rsa::pkcs8::EncodePrivateKey as _;
             // ring cannot generate RSA keys; the `rsa` crate generates, ring signs.
-            let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, rsa_bits(algorithm))
+            let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, algorithm.rsa_bits())
                 .map_err(|_| SignerError::Generate(algorithm))?;
             let doc = key.to_pkcs8_der().map_err(|_| SignerError::Generate(algorithm))?;
             Ok(Zeroizing::new(doc.as_bytes().to_vec()))
