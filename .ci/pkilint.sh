@@ -4,7 +4,7 @@
 # Usage: bash .ci/pkilint.sh TILLIT_BINARY PKILINT_BIN_DIR
 set -euo pipefail
 tillit=$(realpath "$1")
-bin=$2
+bin=$(realpath "$2")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
