@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Lints what tillit's CA produces with pkilint (a linter we did not write): for every CA key
-# type, the CA certificates, a certificate of every profile, and a CRL with a revocation.
-# Usage: bash .ci/pkilint.sh TILLIT_BINARY PKILINT_BIN_DIR
+# type, the CA certificates, a certificate of every profile, a CRL with a revocation, and OCSP
+# responses (good, revoked, unknown; with and without nonce) from `tillit serve`. Then Python's
+# `cryptography` parses every one of them.
+# Usage: bash .ci/pkilint.sh TILLIT_BINARY VENV_BIN_DIR (with pkilint and cryptography)
 set -euo pipefail
 tillit=$(realpath "$1")
 bin=$(realpath "$2")
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+node=""
+trap '[ -n "$node" ] && kill "$node" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 failed=0
 checked=0
@@ -14,6 +17,8 @@ lint() { # kind file
   local out
   if [ "$1" = crl ]; then
     out=$("$bin/lint_crl" lint -t CRL -p PKIX -s ERROR "$2" 2>&1) || true
+  elif [ "$1" = ocsp ]; then
+    out=$("$bin/lint_ocsp_response" lint -s ERROR "$2" 2>&1) || true
   else
     out=$("$bin/lint_pkix_cert" lint -s ERROR "$2" 2>&1) || true
   fi
@@ -51,7 +56,42 @@ for alg in ecdsa-p256 ecdsa-p384 rsa-3072 rsa-4096; do
     openssl crl -inform DER -in "$d/out/$ca.crl" -out "$d/out/$ca.crl.pem"
     lint crl "$d/out/$ca.crl.pem"
   done
-  echo "pkilint $alg: CA certificates, 4 profiles, 2 CRLs"
+  # OCSP responses from the node's responder.
+  port=$("$bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$tillit" serve --data "$d/data" --listen "127.0.0.1:$port" >/dev/null 2>"$d/serve.log" &
+  node=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  for what in function se-authentication unknown; do
+    for nonce in -no_nonce ""; do
+      target=(-cert "$d/out/$what.pem")
+      [ "$what" = unknown ] && target=(-serial 0x0123456789abcdef)
+      resp="$d/out/ocsp-$what${nonce:-nonce}.der"
+      # shellcheck disable=SC2086
+      openssl ocsp -issuer "$d/out/ca1.pem" "${target[@]}" $nonce -url "http://127.0.0.1:$port/ocsp" \
+        -respout "$resp" -noverify >/dev/null 2>&1
+      lint ocsp "$resp"
+    done
+  done
+  kill "$node"; wait "$node" 2>/dev/null || true; node=""
+  echo "pkilint $alg: CA certificates, 4 profiles, 2 CRLs, 6 OCSP responses"
 done
+# Python's cryptography parses every certificate, CRL and OCSP response made above.
+"$bin/python" - "$work" <<'PY'
+import pathlib, sys
+from cryptography import x509
+from cryptography.x509 import ocsp
+n = 0
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*")):
+    data = path.read_bytes() if path.is_file() else None
+    if path.suffix == ".pem" and b"BEGIN CERTIFICATE" in data:
+        x509.load_pem_x509_certificates(data); n += 1
+    elif path.name.endswith(".crl.pem"):
+        crl = x509.load_pem_x509_crl(data); assert crl.is_signature_valid or True; n += 1
+    elif path.name.startswith("ocsp-") and path.suffix == ".der":
+        r = ocsp.load_der_ocsp_response(data)
+        assert r.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL, path
+        _ = (r.certificate_status, r.this_update_utc, r.next_update_utc, r.certificates); n += 1
+print(f"cryptography: parsed {n} certificates, CRLs and OCSP responses")
+PY
 echo "pkilint: $((checked - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,7 +2,7 @@
 //! subject key (RSA 2048-4096 bits with a sane exponent, ECDSA P-256/P-384).
 
 use const_oid::ObjectIdentifier;
-use der::{Decode as _, DecodePem as _, Encode as _};
+use der::{Decode as _, Encode as _};
 use rsa::pkcs8::DecodePublicKey as _;
 use rsa::traits::PublicKeyParts as _;
 use spki::SubjectPublicKeyInfoOwned;
@@ -62,8 +62,16 @@ pub struct VerifiedCsr {
 pub fn verify_csr(input: &[u8]) -> Result<VerifiedCsr, CsrError> {
     let req = if input.trim_ascii_start().starts_with(b"-----BEGIN") {
         let text = std::str::from_utf8(input).map_err(|_| CsrError::Malformed("PEM is not text".into()))?;
-        let text = text.replace("NEW CERTIFICATE REQUEST", "CERTIFICATE REQUEST");
-        CertReq::from_pem(text.as_bytes()).map_err(|e| CsrError::Malformed(e.to_string()))?
+        // Decoded to DER first: der's streaming PEM reader never returns on some truncated
+        // documents (found by the csr fuzz target; seed kept in fuzz/seeds/csr).
+        let (label, der) = der::pem::decode_vec(text.trim().as_bytes())
+            .map_err(|e| CsrError::Malformed(format!("PEM: {e}")))?;
+        if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
+            return Err(CsrError::Malformed(format!(
+                "PEM label is {label:?}; expected \"CERTIFICATE REQUEST\""
+            )));
+        }
+        CertReq::from_der(&der).map_err(|e| CsrError::Malformed(e.to_string()))?
     } else {
         CertReq::from_der(input).map_err(|e| CsrError::Malformed(e.to_string()))?
     };

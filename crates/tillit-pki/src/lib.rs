@@ -8,6 +8,7 @@ pub mod crl;
 pub mod csr;
 pub mod issue;
 pub mod keystore;
+pub mod ocsp;
 pub mod pkcs11;
 pub mod profile;
 pub mod signer;

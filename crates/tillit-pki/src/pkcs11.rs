@@ -300,14 +300,7 @@ impl Pkcs11Signer {
         let (public_key, private_key) = session
             .generate_key_pair(&mechanism, &public, &private)
             .map_err(|e| token.fail(&format!("generate a {algorithm} key labelled {label:?}"), &e))?;
-        let spki = read_public_key(&token, &session, label, algorithm, private_key, Some(public_key))?;
-        Ok(Pkcs11Signer {
-            algorithm,
-            label: label.to_owned(),
-            public: spki,
-            state: Mutex::new(State { slot, key: private_key, idle: vec![session] }),
-            token,
-        })
+        Self::with_key(token, slot, session, label, algorithm, private_key, Some(public_key))
     }
 
     /// Opens the key labelled `label` on the token named by `uri`, and checks that it is a key
@@ -319,6 +312,20 @@ impl Pkcs11Signer {
         let private_key = find_key(&token, &session, ObjectClass::PRIVATE_KEY, label)?
             .ok_or_else(|| err(format!("{}: no private key labelled {label:?}", token.name)))?;
         let public_key = find_key(&token, &session, ObjectClass::PUBLIC_KEY, label)?;
+        Self::with_key(token, slot, session, label, algorithm, private_key, public_key)
+    }
+
+    /// The signer of a key found or made on the token: reads and checks its public key, and
+    /// keeps the session as the first of the pool.
+    fn with_key(
+        token: Token,
+        slot: Slot,
+        session: Session,
+        label: &str,
+        algorithm: KeyAlgorithm,
+        private_key: ObjectHandle,
+        public_key: Option<ObjectHandle>,
+    ) -> Result<Self, SignerError> {
         let spki = read_public_key(&token, &session, label, algorithm, private_key, public_key)?;
         Ok(Pkcs11Signer {
             algorithm,

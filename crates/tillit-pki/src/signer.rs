@@ -159,6 +159,19 @@ pub trait Signer: Send + Sync + fmt::Debug {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignerError>;
 }
 
+/// A shared key signs as the key itself.
+impl<S: Signer + ?Sized> Signer for std::sync::Arc<S> {
+    fn algorithm(&self) -> KeyAlgorithm {
+        (**self).algorithm()
+    }
+    fn public_key(&self) -> &SubjectPublicKeyInfoOwned {
+        (**self).public_key()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignerError> {
+        (**self).sign(message)
+    }
+}
+
 enum RingKey {
     Ecdsa(EcdsaKeyPair),
     Rsa(RsaKeyPair),

@@ -14,7 +14,8 @@ use tillit_store::DatabaseUrl;
 pub const CONFIG_FILE: &str = "tillit.toml";
 
 /// Environment variables with the `TILLIT_` prefix that are not configuration keys.
-const NOT_CONFIG: &[&str] = &["DATA"];
+/// Variables the command line reads itself (`tillit --data`, `tillit init --keystore`).
+const NOT_CONFIG: &[&str] = &["DATA", "KEYSTORE"];
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -48,6 +49,12 @@ pub struct Config {
     /// A file holding the keystore passphrase on its first line; relative to the data
     /// directory.
     pub key_passphrase_file: Option<PathBuf>,
+    /// The user PIN of the PKCS#11 token holding the CA keys (when `tillit init --keystore`
+    /// named one). Prefer `pkcs11_pin_file` or `TILLIT_PKCS11_PIN`; a `pin-source` in the
+    /// keystore URI works too.
+    pub pkcs11_pin: Option<String>,
+    /// A file holding the PKCS#11 user PIN on its first line; relative to the data directory.
+    pub pkcs11_pin_file: Option<PathBuf>,
     /// A signed audit checkpoint is written every this many entries of a chain.
     pub audit_checkpoint_interval: u64,
     /// Accept synthetic test identities (NO month + 80). Never in production.
@@ -69,6 +76,8 @@ impl Default for Config {
             database_max_connections: 8,
             key_passphrase: None,
             key_passphrase_file: None,
+            pkcs11_pin: None,
+            pkcs11_pin_file: None,
             audit_checkpoint_interval: 1000,
             test_identities: false,
             log_format: LogFormat::Auto,
@@ -176,7 +185,11 @@ fn one_line(e: &figment::Error) -> String {
 }
 
 /// The commented `tillit.toml` that `tillit init` writes.
-pub fn template(database_url: Option<&str>, key_passphrase_file: Option<&Path>) -> String {
+pub fn template(
+    database_url: Option<&str>,
+    key_passphrase_file: Option<&Path>,
+    pkcs11_pin_file: Option<&Path>,
+) -> String {
     let d = Config::default();
     let mut out = String::from(
         "# tillit configuration. Every key can be overridden by an environment variable\n\
@@ -196,6 +209,9 @@ pub fn template(database_url: Option<&str>, key_passphrase_file: Option<&Path>) 
             out.push_str(&format!("key_passphrase_file = {}\n", toml_string(&p.display().to_string())))
         }
         None => out.push_str("# key_passphrase_file = \"/run/secrets/tillit-key-passphrase\"\n"),
+    }
+    if let Some(p) = pkcs11_pin_file {
+        out.push_str(&format!("pkcs11_pin_file = {}\n", toml_string(&p.display().to_string())));
     }
     out.push_str(&format!("# audit_checkpoint_interval = {}\n", d.audit_checkpoint_interval));
     out.push_str(
@@ -270,17 +286,22 @@ mod tests {
 
     #[test]
     fn the_template_parses_to_the_defaults() {
-        let text = template(None, None);
+        let text = template(None, None, None);
         let c: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::string(&text))
             .extract()
             .unwrap();
         assert_eq!(c, Config::default());
-        let text = template(Some("postgres://h/db"), Some(Path::new("secrets/key-passphrase")));
+        let text = template(
+            Some("postgres://h/db"),
+            Some(Path::new("secrets/key-passphrase")),
+            Some(Path::new("secrets/pkcs11-pin")),
+        );
         let c: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::string(&text))
             .extract()
             .unwrap();
         assert_eq!(c.database_url.as_deref(), Some("postgres://h/db"));
+        assert_eq!(c.pkcs11_pin_file.as_deref(), Some(Path::new("secrets/pkcs11-pin")));
     }
 }

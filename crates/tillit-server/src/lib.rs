@@ -10,11 +10,13 @@ pub mod ca;
 pub mod config;
 pub mod metrics;
 pub mod node;
+pub mod ocsp;
 pub mod pki;
 pub mod problem;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
@@ -24,8 +26,9 @@ use axum::{middleware, Json, Router};
 use tillit_store::Store;
 use tokio::net::TcpListener;
 
-use crate::ca::Authority;
+use crate::ca::{Authority, CaConfig, CaError};
 use crate::metrics::Metrics;
+use crate::ocsp::OcspService;
 use crate::problem::Problem;
 
 /// What every handler can reach.
@@ -35,15 +38,22 @@ pub struct AppState {
     pub store: Store,
     /// The certificate authority.
     pub ca: Arc<Authority>,
+    /// The OCSP responder.
+    pub ocsp: Arc<OcspService>,
     /// The node's metrics.
     pub metrics: Metrics,
 }
 
 impl AppState {
-    /// State around an opened store and certificate authority.
-    pub fn new(store: Store, ca: Authority) -> Arc<Self> {
+    /// State around an opened store and certificate authority; starts the OCSP responder
+    /// (with its background work) and the scheduled CRL publication.
+    pub async fn start(store: Store, ca: Authority, config: &CaConfig) -> Result<Arc<Self>, CaError> {
         let backend = format!("{:?}", store.backend()).to_lowercase();
-        Arc::new(AppState { store, ca: Arc::new(ca), metrics: Metrics::new(&backend) })
+        let ca = Arc::new(ca);
+        let validity = Duration::from_secs(u64::from(config.ocsp_validity_minutes) * 60);
+        let ocsp = OcspService::start(ca.clone(), validity).await?;
+        tokio::spawn(ca::publish_crls_on_schedule(Arc::downgrade(&ca)));
+        Ok(Arc::new(AppState { store, ca, ocsp, metrics: Metrics::new(&backend) }))
     }
 }
 
@@ -78,7 +88,8 @@ async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Responses are private unless a handler says otherwise (CRLs, CA certificates, OCSP).
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
@@ -92,5 +103,8 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    // `into_make_service`: each connection gets a clone of the finished router (an `Arc`).
+    // Served as a plain `Router`, axum would re-run `with_state` on a deep copy of every
+    // route for each new connection, which costs more than answering a cached OCSP request.
+    axum::serve(listener, app(state).into_make_service()).with_graceful_shutdown(shutdown).await
 }

@@ -6,7 +6,11 @@
 //! DIR/tillit.db                 SQLite database (unless database_url names PostgreSQL)
 //! DIR/keys/audit-key.pem        the node's audit key, encrypted PKCS#8
 //! DIR/keys/audit-key.pub.pem    its public half, for auditors
+//! DIR/keys/ca-root.pem          the CA keys, encrypted PKCS#8 (unless on a PKCS#11 token, or,
+//!                               for an imported root, kept offline by its operator)
+//! DIR/keys/ca-issuing.pem
 //! DIR/secrets/key-passphrase    the keystore passphrase, when none was configured at init
+//! DIR/secrets/pkcs11-pin        the token's user PIN, when the keystore URI carried one
 //! ```
 
 use std::fs;
@@ -16,10 +20,10 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tillit_core::audit::{Actor, AuditEvent, SYSTEM_CHAIN};
-use tillit_pki::{Ed25519FileKey, KeystoreError, Passphrase};
+use tillit_pki::{Ed25519FileKey, KeystoreError, Passphrase, Pkcs11Uri};
 use tillit_store::{DatabaseUrl, Store, StoreError, StoreOptions};
 
-use crate::ca::{Authority, CaError};
+use crate::ca::{Authority, CaError, ImportedCa, KeyAccess, Keystore};
 use crate::config::{self, Config, ConfigError};
 use tillit_pki::issue::Urls;
 
@@ -27,6 +31,7 @@ const MARKER: &str = ".tillit";
 const MARKER_TEXT: &str = "tillit data directory\nformat = 1\n";
 const AUDIT_KEY: &str = "keys/audit-key.pem";
 const GENERATED_PASSPHRASE: &str = "secrets/key-passphrase";
+const PKCS11_PIN_FILE: &str = "secrets/pkcs11-pin";
 
 /// Errors in creating or opening a data directory.
 #[derive(Debug, thiserror::Error)]
@@ -110,11 +115,39 @@ pub struct Initialised {
     pub generated_passphrase: Option<PathBuf>,
 }
 
-/// Creates a data directory: configuration, keys, database with its schema, and the first
-/// audit entry. Everything is built in a sibling temporary directory and moved into place
-/// at the end, so a failure leaves nothing half-written. `database_url` is written into the
-/// configuration when given.
-pub async fn init(dir: &Path, database_url: Option<&str>) -> Result<Initialised, NodeError> {
+/// What `init` is asked for beyond the environment.
+#[derive(Debug, Clone, Default)]
+pub struct InitOptions {
+    /// A PostgreSQL URL to write into the configuration.
+    pub database_url: Option<String>,
+    /// Where the CA keys are made (when the hierarchy is created, not imported).
+    pub keystore: Keystore,
+    /// An existing hierarchy to import instead of creating one (`tillit ca import`). Each
+    /// key stays where [`ImportedCa`] says: file keys go into the file keystore, token keys
+    /// stay on their token; `keystore` must then be [`Keystore::File`].
+    pub import: Option<ImportedCa>,
+}
+
+impl InitOptions {
+    /// The PKCS#11 URIs given, whose `pin-value` the node keeps as its token PIN.
+    fn pkcs11_uris(&self) -> Vec<&Pkcs11Uri> {
+        let mut uris = match &self.keystore {
+            Keystore::Pkcs11(uri) => vec![uri.as_ref()],
+            Keystore::File => vec![],
+        };
+        uris.extend(self.import.iter().flat_map(ImportedCa::pkcs11_uris));
+        uris
+    }
+}
+
+/// Creates a data directory: configuration, keys, database with its schema, the certificate
+/// authority (created, or imported when `options.import` says so) and the first audit
+/// entries. Everything is built in a sibling temporary directory and moved into place at the
+/// end, so a failure leaves nothing half-written (keys already generated on a PKCS#11 token
+/// stay there; a second attempt refuses their labels). A hierarchy to import is checked
+/// before the database is opened, so a refused one leaves nothing in a PostgreSQL database
+/// either.
+pub async fn init(dir: &Path, options: &InitOptions) -> Result<Initialised, NodeError> {
     match dir_state(dir)? {
         DirState::Ours => return Err(NodeError::AlreadyInitialised(dir.to_owned())),
         DirState::Foreign => return Err(NodeError::NotOurs(dir.to_owned())),
@@ -126,7 +159,7 @@ pub async fn init(dir: &Path, database_url: Option<&str>) -> Result<Initialised,
     };
     fs::create_dir_all(&parent).map_err(io_err(&parent))?;
     let staging = tempfile_dir(&parent)?;
-    let result = build(staging.path(), dir, database_url).await;
+    let result = build(staging.path(), dir, options).await;
     match result {
         Ok(mut done) => {
             // An empty target directory is replaced; rename(2) does that atomically.
@@ -154,13 +187,9 @@ fn tempfile_dir(parent: &Path) -> Result<tempfile::TempDir, NodeError> {
     Ok(dir)
 }
 
-async fn build(
-    staging: &Path,
-    final_dir: &Path,
-    database_url: Option<&str>,
-) -> Result<Initialised, NodeError> {
+async fn build(staging: &Path, final_dir: &Path, options: &InitOptions) -> Result<Initialised, NodeError> {
     let env_config = Config::from_env()?;
-    let database_url = database_url.map(str::to_owned);
+    let database_url = options.database_url.clone();
     if let Some(url) = &database_url {
         url.parse::<DatabaseUrl>()?;
     }
@@ -178,11 +207,33 @@ async fn build(
             p
         }
     };
+    // A PIN given in a PKCS#11 URI (the keystore's, or an imported key's) is kept in the
+    // data directory, like a generated passphrase; the URI is stored without it.
+    let mut pin_file = None;
+    if let Some(pin) = pin_given(options)? {
+        let path = staging.join(PKCS11_PIN_FILE);
+        create_private_dir(path.parent().unwrap_or(staging))?;
+        write_new(&path, format!("{}\n", pin.as_str()).as_bytes())?;
+        pin_file = Some(Path::new(PKCS11_PIN_FILE));
+    }
     let config_text = config::template(
         database_url.as_deref(),
         generated.as_ref().map(|_| Path::new(GENERATED_PASSPHRASE)),
+        pin_file,
     );
     write_new(&staging.join(config::CONFIG_FILE), config_text.as_bytes())?;
+    let config = Config::load(staging)?;
+    let keys = KeyAccess { passphrase: &passphrase, pkcs11_pin: pkcs11_pin_from(&config, staging)? };
+    let import = match &options.import {
+        Some(_) if options.keystore != Keystore::File => {
+            return Err(CaError::Keystore(
+                "importing keeps each CA key where it is: name a token key by its PKCS#11 URI".into(),
+            )
+            .into())
+        }
+        Some(import) => Some(import.check(&keys)?),
+        None => None,
+    };
 
     let key_path = staging.join(AUDIT_KEY);
     create_private_dir(key_path.parent().unwrap_or(staging))?;
@@ -191,11 +242,15 @@ async fn build(
 
     // The database: the configured one, else a SQLite file in the staging directory, moved
     // with it.
-    let config = Config::load(staging)?;
     let url = config.database(staging)?;
     let store = Store::open(&url, store_options(&config)).await?.with_signer(Arc::new(key)).await?;
-    let urls = Urls::new(&config.public_base_url());
-    Authority::create(&store, staging, &passphrase, &config.ca, &urls).await?;
+    match import {
+        Some(checked) => Authority::import(&store, staging, &keys, checked).await?,
+        None => {
+            let urls = Urls::new(&config.public_base_url());
+            Authority::create(&store, staging, &keys, &options.keystore, &config.ca, &urls).await?;
+        }
+    }
     store
         .append(AuditEvent::new(
             SYSTEM_CHAIN,
@@ -211,6 +266,26 @@ async fn build(
         None => DatabaseUrl::sqlite_file(&final_dir.join("tillit.db")).redacted(),
     };
     Ok(Initialised { dir: staging.to_owned(), database, audit_key_id, generated_passphrase: generated })
+}
+
+/// The PIN carried by a PKCS#11 URI of the options (`pin-value`), if any: the node keeps it
+/// as its token PIN, so all URIs carrying one must carry the same.
+fn pin_given(options: &InitOptions) -> Result<Option<zeroize::Zeroizing<String>>, NodeError> {
+    let mut found: Option<zeroize::Zeroizing<String>> = None;
+    for uri in options.pkcs11_uris().into_iter().filter(|u| u.has_pin_value()) {
+        let pin = uri.pin().map_err(|e| CaError::Keystore(e.to_string()))?.unwrap_or_default();
+        match &found {
+            Some(first) if *first != pin => {
+                return Err(CaError::Keystore(
+                    "the PKCS#11 URIs carry different PINs; the node keeps one token PIN".into(),
+                )
+                .into())
+            }
+            Some(_) => {}
+            None => found = Some(pin),
+        }
+    }
+    Ok(found)
 }
 
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
@@ -245,6 +320,19 @@ fn passphrase_from(config: &Config, dir: &Path) -> Result<Option<Passphrase>, No
     }
     if let Some(file) = &config.key_passphrase_file {
         return Ok(Some(Passphrase::from_file(&dir.join(file))?));
+    }
+    Ok(None)
+}
+
+/// The PKCS#11 user PIN from configuration: `pkcs11_pin`, else `pkcs11_pin_file`.
+fn pkcs11_pin_from(config: &Config, dir: &Path) -> Result<Option<zeroize::Zeroizing<String>>, NodeError> {
+    if let Some(pin) = &config.pkcs11_pin {
+        return Ok(Some(zeroize::Zeroizing::new(pin.clone())));
+    }
+    if let Some(file) = &config.pkcs11_pin_file {
+        let path = dir.join(file);
+        let text = zeroize::Zeroizing::new(fs::read_to_string(&path).map_err(io_err(&path))?);
+        return Ok(Some(zeroize::Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())));
     }
     Ok(None)
 }
@@ -292,7 +380,10 @@ impl DataDir {
     /// Unlocks the CA keys and opens the certificate authority on `store`.
     pub async fn open_authority(&self, store: &Store) -> Result<Authority, NodeError> {
         let urls = Urls::new(&self.config.public_base_url());
-        Ok(Authority::open(store.clone(), &self.path, &self.passphrase()?, &self.config.ca, urls).await?)
+        let passphrase = self.passphrase()?;
+        let keys =
+            KeyAccess { passphrase: &passphrase, pkcs11_pin: pkcs11_pin_from(&self.config, &self.path)? };
+        Ok(Authority::open(store.clone(), &self.path, &keys, &self.config.ca, urls).await?)
     }
 
     /// Unlocks the audit key and opens the store for recording changes.

@@ -3,7 +3,7 @@
 //! Writes go through a [`Tx`], with their audit entries.
 
 use sqlx::any::AnyRow;
-use sqlx::Row as _;
+use sqlx::{Any, Executor, Row as _};
 
 use crate::ledger::now_us;
 use crate::{Store, StoreError, Tx};
@@ -79,6 +79,19 @@ pub struct RevokedEntry {
     pub reason: u8,
 }
 
+/// What OCSP needs to know of a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateStatus {
+    /// The issuing CA's name.
+    pub issuer: String,
+    /// Validity end.
+    pub not_after_us: i64,
+    /// When it was revoked, if it was.
+    pub revoked_us: Option<i64>,
+    /// The RFC 5280 reason code, if revoked.
+    pub reason: Option<u8>,
+}
+
 /// A published CRL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrlRecord {
@@ -97,10 +110,14 @@ pub struct CrlRecord {
 }
 
 const CERT_COLUMNS: &str =
-    "serial, issuer, profile, subject, not_before_us, not_after_us, der, revoked_us, reason";
+    "serial, issuer, profile, subject, not_before_us, not_after_us, revoked_us, reason, der";
+/// The columns of a listing: all but the DER.
+const LIST_COLUMNS: &str =
+    "serial, issuer, profile, subject, not_before_us, not_after_us, revoked_us, reason";
 
+/// A certificate from a row of [`CERT_COLUMNS`], or of [`LIST_COLUMNS`] (then `der` is empty).
 fn cert_row(row: &AnyRow) -> Result<CertificateRecord, StoreError> {
-    let reason: Option<i32> = row.try_get(8)?;
+    let reason: Option<i32> = row.try_get(7)?;
     Ok(CertificateRecord {
         serial: row.try_get(0)?,
         issuer: row.try_get(1)?,
@@ -108,9 +125,18 @@ fn cert_row(row: &AnyRow) -> Result<CertificateRecord, StoreError> {
         subject: row.try_get(3)?,
         not_before_us: row.try_get(4)?,
         not_after_us: row.try_get(5)?,
-        der: row.try_get(6)?,
-        revoked_us: row.try_get(7)?,
+        revoked_us: row.try_get(6)?,
         reason: reason.and_then(|r| u8::try_from(r).ok()),
+        der: if row.len() > 8 { row.try_get(8)? } else { Vec::new() },
+    })
+}
+
+fn revoked_row(row: &AnyRow) -> Result<RevokedEntry, StoreError> {
+    let reason: i32 = row.try_get(2)?;
+    Ok(RevokedEntry {
+        serial: row.try_get(0)?,
+        revoked_us: row.try_get(1)?,
+        reason: u8::try_from(reason).unwrap_or_default(),
     })
 }
 
@@ -210,6 +236,42 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Every revoked certificate of a CA, as this transaction sees them.
+    pub async fn revoked(&mut self, issuer: &str) -> Result<Vec<RevokedEntry>, StoreError> {
+        revoked(self.conn(), issuer).await
+    }
+
+    /// Calls `each` with every revoked certificate of a CA, oldest revocation first, as the
+    /// rows arrive from the database: a CRL of a million entries is built without holding
+    /// them all in memory.
+    pub async fn for_each_revoked<E: From<StoreError>>(
+        &mut self,
+        issuer: &str,
+        mut each: impl FnMut(RevokedEntry) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use futures_util::TryStreamExt as _;
+        let mut rows = sqlx::query(
+            "SELECT serial, revoked_us, reason FROM certificates \
+             WHERE issuer = $1 AND revoked_us IS NOT NULL ORDER BY revoked_us, serial",
+        )
+        .bind(issuer)
+        .fetch(self.conn());
+        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+            each(revoked_row(&row)?)?;
+        }
+        Ok(())
+    }
+
+    /// How many certificates of a CA are revoked, as this transaction sees them.
+    pub async fn revoked_count(&mut self, issuer: &str) -> Result<u64, StoreError> {
+        revoked_count(self.conn(), issuer).await
+    }
+
+    /// The newest published CRL of a CA, as this transaction sees it.
+    pub async fn latest_crl(&mut self, issuer: &str) -> Result<Option<CrlRecord>, StoreError> {
+        latest_crl(self.conn(), issuer).await
+    }
+
     /// The next CRL number of a CA, under the CA row's lock so two nodes never publish the
     /// same number.
     pub async fn next_crl_number(&mut self, issuer: &str) -> Result<u64, StoreError> {
@@ -253,57 +315,121 @@ impl Store {
         row.as_ref().map(cert_row).transpose()
     }
 
-    /// Every revoked certificate of a CA, oldest revocation first.
-    pub async fn revoked(&self, issuer: &str) -> Result<Vec<RevokedEntry>, StoreError> {
+    /// Every certificate issued, oldest first, without their DER (`der` is empty).
+    pub async fn certificates(&self) -> Result<Vec<CertificateRecord>, StoreError> {
+        let sql = format!("SELECT {LIST_COLUMNS} FROM certificates ORDER BY issued_us, serial");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(cert_row).collect()
+    }
+
+    /// The status of a certificate by serial (lower-case hex), without its DER.
+    pub async fn certificate_status(&self, serial: &str) -> Result<Option<CertificateStatus>, StoreError> {
+        let row = sqlx::query(
+            "SELECT issuer, not_after_us, revoked_us, reason FROM certificates WHERE serial = $1",
+        )
+        .bind(serial)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let reason: Option<i32> = row.try_get(3)?;
+            Ok(CertificateStatus {
+                issuer: row.try_get(0)?,
+                not_after_us: row.try_get(1)?,
+                revoked_us: row.try_get(2)?,
+                reason: reason.and_then(|r| u8::try_from(r).ok()),
+            })
+        })
+        .transpose()
+    }
+
+    /// The certificates of a CA under a profile that are neither revoked nor expired at
+    /// `at_us`, the longest-lived first.
+    pub async fn current_certificates(
+        &self,
+        issuer: &str,
+        profile: &str,
+        at_us: i64,
+    ) -> Result<Vec<CertificateRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE issuer = $1 AND profile = $2 \
+             AND revoked_us IS NULL AND not_after_us > $3 ORDER BY not_after_us DESC"
+        );
+        let rows = sqlx::query(&sql).bind(issuer).bind(profile).bind(at_us).fetch_all(&self.pool).await?;
+        rows.iter().map(cert_row).collect()
+    }
+
+    /// The certificates of a CA revoked at or after `since_us` (by any node), oldest first.
+    pub async fn revoked_since(&self, issuer: &str, since_us: i64) -> Result<Vec<RevokedEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT serial, revoked_us, reason FROM certificates \
-             WHERE issuer = $1 AND revoked_us IS NOT NULL ORDER BY revoked_us, serial",
+             WHERE issuer = $1 AND revoked_us >= $2 ORDER BY revoked_us, serial",
         )
         .bind(issuer)
+        .bind(since_us)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let reason: i32 = row.try_get(2)?;
-                Ok(RevokedEntry {
-                    serial: row.try_get(0)?,
-                    revoked_us: row.try_get(1)?,
-                    reason: u8::try_from(reason).unwrap_or_default(),
-                })
-            })
-            .collect()
+        rows.iter().map(revoked_row).collect()
+    }
+
+    /// Every revoked certificate of a CA, oldest revocation first.
+    pub async fn revoked(&self, issuer: &str) -> Result<Vec<RevokedEntry>, StoreError> {
+        revoked(&self.pool, issuer).await
     }
 
     /// How many certificates of a CA are revoked. Revocations are permanent, so a CRL that
     /// lists this many is current.
     pub async fn revoked_count(&self, issuer: &str) -> Result<u64, StoreError> {
-        let row =
-            sqlx::query("SELECT COUNT(*) FROM certificates WHERE issuer = $1 AND revoked_us IS NOT NULL")
-                .bind(issuer)
-                .fetch_one(&self.pool)
-                .await?;
-        crate::ledger::to_u64(row.try_get(0)?, "certificates")
+        revoked_count(&self.pool, issuer).await
     }
 
     /// The newest published CRL of a CA.
     pub async fn latest_crl(&self, issuer: &str) -> Result<Option<CrlRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT number, this_update_us, next_update_us, entries, der FROM ca_crls WHERE issuer = $1 \
-             ORDER BY number DESC LIMIT 1",
-        )
-        .bind(issuer)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(CrlRecord {
-                issuer: issuer.to_owned(),
-                number: crate::ledger::to_u64(row.try_get(0)?, "ca_crls")?,
-                this_update_us: row.try_get(1)?,
-                next_update_us: row.try_get(2)?,
-                entries: crate::ledger::to_u64(row.try_get(3)?, "ca_crls")?,
-                der: row.try_get(4)?,
-            })
-        })
-        .transpose()
+        latest_crl(&self.pool, issuer).await
     }
+}
+
+async fn revoked<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    issuer: &str,
+) -> Result<Vec<RevokedEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT serial, revoked_us, reason FROM certificates \
+         WHERE issuer = $1 AND revoked_us IS NOT NULL ORDER BY revoked_us, serial",
+    )
+    .bind(issuer)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(revoked_row).collect()
+}
+
+async fn revoked_count<'e, E: Executor<'e, Database = Any>>(db: E, issuer: &str) -> Result<u64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM certificates WHERE issuer = $1 AND revoked_us IS NOT NULL")
+        .bind(issuer)
+        .fetch_one(db)
+        .await?;
+    crate::ledger::to_u64(row.try_get(0)?, "certificates")
+}
+
+async fn latest_crl<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    issuer: &str,
+) -> Result<Option<CrlRecord>, StoreError> {
+    let row = sqlx::query(
+        "SELECT number, this_update_us, next_update_us, entries, der FROM ca_crls WHERE issuer = $1 \
+         ORDER BY number DESC LIMIT 1",
+    )
+    .bind(issuer)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        Ok(CrlRecord {
+            issuer: issuer.to_owned(),
+            number: crate::ledger::to_u64(row.try_get(0)?, "ca_crls")?,
+            this_update_us: row.try_get(1)?,
+            next_update_us: row.try_get(2)?,
+            entries: crate::ledger::to_u64(row.try_get(3)?, "ca_crls")?,
+            der: row.try_get(4)?,
+        })
+    })
+    .transpose()
 }

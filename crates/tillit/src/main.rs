@@ -1,8 +1,8 @@
 //! `tillit`: the command line of the tillit node.
 //!
-//! `tillit init` creates a data directory, `tillit serve` runs the node, `tillit id check`
-//! checks national identifiers and organisation numbers, `tillit audit verify` verifies the
-//! signed audit log end to end.
+//! `tillit init` creates a data directory (`tillit ca import` one with an existing CA
+//! hierarchy), `tillit serve` runs the node, `tillit id check` checks national identifiers
+//! and organisation numbers, `tillit audit verify` verifies the signed audit log end to end.
 
 mod audit;
 mod ca;
@@ -45,6 +45,17 @@ enum Command {
         /// written to tillit.toml. (TILLIT_DATABASE_URL in the environment works too.)
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
+        /// Where to make the CA keys: `file` (encrypted files in the data directory) or a
+        /// PKCS#11 URI, e.g. pkcs11:token=tillit?module-path=/usr/lib/softhsm/libsofthsm2.so
+        /// (the PIN from pin-value, pin-source or TILLIT_PKCS11_PIN).
+        #[arg(
+            long,
+            env = "TILLIT_KEYSTORE",
+            default_value = "file",
+            value_name = "file|URI",
+            hide_env_values = true
+        )]
+        keystore: String,
     },
     /// Run the node: the HTTP API, health and metrics. Initialises the data directory on
     /// first start when it is missing or empty.
@@ -61,7 +72,7 @@ enum Command {
     /// The signed audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
-    /// The certificate authority: chain, issue, revoke, CRL.
+    /// The certificate authority: import, chain, issue, list, revoke, CRL.
     #[command(subcommand)]
     Ca(ca::CaCommand),
 }
@@ -77,7 +88,9 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Init { data, database_url } => serve::init(&data.dir, database_url.as_deref()).await,
+            Command::Init { data, database_url, keystore } => {
+                serve::init(&data.dir, database_url, &keystore).await
+            }
             Command::Serve { data, listen } => serve::serve(&data.dir, listen).await,
             Command::Id(cmd) => id::run(cmd),
             Command::Audit(cmd) => audit::run(cmd).await,
@@ -87,8 +100,16 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            // One line: what failed and where.
-            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            // One line: what failed and where, each cause once (an error that shows its
+            // source in its own message is not followed by that source again).
+            let mut line = e.to_string();
+            for cause in e.chain().skip(1) {
+                let cause = cause.to_string();
+                if !line.contains(&cause) {
+                    line = format!("{line}: {cause}");
+                }
+            }
+            eprintln!("error: {}", line.replace('\n', " "));
             ExitCode::from(2)
         }
     }

@@ -1,20 +1,61 @@
-//! `tillit init` and `tillit serve`.
+//! `tillit init` (and `tillit ca import`, which is init with an imported hierarchy) and
+//! `tillit serve`.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use tillit_server::node::{self, dir_state, DataDir, DirState};
+use tillit_server::ca::{ImportKey, ImportedCa, Keystore};
+use tillit_server::node::{self, dir_state, DataDir, DirState, InitOptions};
 use tillit_server::AppState;
 use tokio::net::TcpListener;
 
 /// Creates the data directory and says what it made.
-pub async fn init(dir: &Path, database_url: Option<&str>) -> anyhow::Result<ExitCode> {
-    let done = node::init(dir, database_url).await?;
+pub async fn init(dir: &Path, database_url: Option<String>, keystore: &str) -> anyhow::Result<ExitCode> {
+    let keystore: Keystore = keystore.parse()?;
+    let on_token = matches!(keystore, Keystore::Pkcs11(_));
+    let done = node::init(dir, &InitOptions { database_url, keystore, import: None }).await?;
+    print_initialised(&done);
+    if on_token {
+        println!("  CA keys:    on the PKCS#11 token (labels tillit-ca-root, tillit-ca-issuing unless object= said otherwise)");
+    } else {
+        println!("  CA keys:    keys/ca-root.pem, keys/ca-issuing.pem");
+    }
+    print_next(dir, &done);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates the data directory with an imported CA hierarchy (`tillit ca import`) and says
+/// what it made.
+pub async fn import(
+    dir: &Path,
+    database_url: Option<String>,
+    import: ImportedCa,
+) -> anyhow::Result<ExitCode> {
+    let where_key = |key: Option<&ImportKey>, file: &str| match key {
+        Some(ImportKey::File(_)) => file.to_owned(),
+        Some(ImportKey::Pkcs11(uri)) => format!("on the PKCS#11 token ({})", uri.without_pin()),
+        None => "not on this node (kept by its operator: its CRL and OCSP come from there)".to_owned(),
+    };
+    let issuing_key = where_key(Some(&import.issuing_key), "keys/ca-issuing.pem");
+    let root_key = where_key(import.root_key.as_ref(), "keys/ca-root.pem");
+    let options = InitOptions { database_url, keystore: Keystore::File, import: Some(import) };
+    let done = node::init(dir, &options).await?;
+    print_initialised(&done);
+    println!("  issuing CA: imported; key {issuing_key}");
+    println!("  root CA:    imported; key {root_key}");
+    print_next(dir, &done);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_initialised(done: &node::Initialised) {
     println!("Initialised {}", done.dir.display());
     println!("  database:   {}", done.database);
     println!("  audit key:  {} (keys/audit-key.pem, public half keys/audit-key.pub.pem)", done.audit_key_id);
+}
+
+fn print_next(dir: &Path, done: &node::Initialised) {
     if let Some(p) = &done.generated_passphrase {
         println!(
             "  passphrase: generated into {}; in production keep it elsewhere \
@@ -23,13 +64,12 @@ pub async fn init(dir: &Path, database_url: Option<&str>) -> anyhow::Result<Exit
         );
     }
     println!("Next: tillit serve --data {}", dir.display());
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the node until Ctrl-C or SIGTERM.
 pub async fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
     if dir_state(dir)? == DirState::Empty {
-        let done = node::init(dir, None).await?;
+        let done = node::init(dir, &InitOptions::default()).await?;
         eprintln!(
             "Initialised a new data directory at {} (audit key {})",
             done.dir.display(),
@@ -49,7 +89,8 @@ pub async fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<Exi
         database = %data.database()?.redacted(),
         "tillit is serving"
     );
-    tillit_server::serve(listener, AppState::new(store.clone(), ca), shutdown_signal()).await?;
+    let state = AppState::start(store.clone(), ca, &data.config.ca).await?;
+    tillit_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -194,6 +194,17 @@ impl Pkcs11Uri {
     pub fn with_object(&self, label: &str) -> Self {
         Pkcs11Uri { object: Some(label.to_owned()), ..self.clone() }
     }
+
+    /// A copy without `pin-value` (a `pin-source` stays: it names a file, not the PIN), fit
+    /// to be stored and shown.
+    pub fn without_pin(&self) -> Self {
+        Pkcs11Uri { pin_value: None, ..self.clone() }
+    }
+
+    /// A copy with `pin-value` set to `pin` (from configuration, never from a stored URI).
+    pub fn with_pin(&self, pin: Zeroizing<String>) -> Self {
+        Pkcs11Uri { pin_value: Some(pin), ..self.clone() }
+    }
 }
 
 /// The file a `pin-source` names: a plain path, or a `file:` URI (`file:/p`, `file:///p`,
@@ -627,6 +638,16 @@ mod tests {
         assert_eq!(other.object(), Some("b"));
         assert_eq!(other.token(), Some("t"));
         assert!(other.has_pin_value());
+    }
+
+    #[test]
+    fn the_pin_is_dropped_for_storing_and_added_back_from_configuration() {
+        let uri = parse("pkcs11:token=t;object=a?module-path=/m.so&pin-value=1234");
+        let stored = uri.without_pin().to_string();
+        assert_eq!(stored, "pkcs11:token=t;object=a?module-path=/m.so");
+        let again = parse(&stored).with_pin(Zeroizing::new("1234".into()));
+        assert_eq!(again, uri);
+        assert_eq!(again.pin().unwrap().as_deref().map(String::as_str), Some("1234"));
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::process::{Command, Output, Stdio};
 use sqlx::Connection as _;
 
 mod ca;
+mod ca_import;
+mod faults;
 
 pub(crate) fn tillit() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tillit"));
@@ -116,11 +118,9 @@ fn verify_with_a_pinned_key_rejects_a_foreign_key() {
     assert!(text(&out.stdout).contains("unknown or untrusted key"), "{}", text(&out.stdout));
 }
 
-#[test]
-fn serve_answers_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    // A missing data directory is initialised on first start.
-    let data = dir.path().join("fresh");
+/// `tillit serve` on a free port of 127.0.0.1; its address (`http://…`) once it listens. The
+/// rest of its log is drained in the background.
+pub(crate) fn serve(data: &Path) -> (std::process::Child, String) {
     let mut child = tillit()
         .args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
         .env("TILLIT_LOG_FORMAT", "json")
@@ -136,6 +136,23 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
             break v["fields"]["address"].as_str().unwrap().to_owned();
         }
     };
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+/// Stops a served node as an operator would (SIGTERM) and checks it stopped cleanly.
+pub(crate) fn stop(mut child: std::process::Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn serve_answers_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    // A missing data directory is initialised on first start.
+    let data = dir.path().join("fresh");
+    let (child, address) = serve(&data);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let r = reqwest::get(format!("{address}/readyz")).await.unwrap();
@@ -144,9 +161,7 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
         assert_eq!(r.status(), 404);
         assert_eq!(r.headers()["content-type"], "application/problem+json");
     });
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    stop(child);
     assert_eq!(verify(&data).0, 0);
 }
 
@@ -224,4 +239,21 @@ fn every_command_has_help() {
         let help = text(&out.stdout);
         assert!(help.contains("Usage: tillit"), "{args:?}: {help}");
     }
+}
+
+#[test]
+fn a_missing_passphrase_file_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-passphrase");
+    let out = tillit()
+        .args(["init", "--data", dir.path().join("data").to_str().unwrap()])
+        .env("TILLIT_KEY_PASSPHRASE_FILE", &missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.contains("no-such-passphrase"), "{said}");
+    assert_eq!(said.matches("os error 2").count(), 1, "{said}");
+    assert!(!dir.path().join("data").exists());
 }
