@@ -6,3 +6,4 @@
 
 pub mod audit;
 pub mod id;
+pub mod ra;

@@ -1,0 +1,10 @@
+//! The RA routines as tables of (state, command) → events | refusal.
+
+mod card;
+mod credential;
+mod org_role_person;
+mod proofing;
+mod puk;
+mod reserve;
+mod revocation;
+mod support;
