@@ -12,6 +12,7 @@ pub mod backend;
 pub mod ca;
 mod error;
 mod ledger;
+pub mod people;
 mod verify;
 
 pub use backend::{Backend, DatabaseUrl};

@@ -7,4 +7,5 @@ mod support;
 
 mod audit;
 mod ca;
+mod people;
 mod processes;
