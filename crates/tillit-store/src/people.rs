@@ -237,6 +237,94 @@ impl Tx<'_> {
         self.replace_employments(p).await
     }
 
+    /// Registers many new persons at once (the HR import): multi-row inserts, persons then
+    /// employments. A national id or HSA-id registered already fails the whole call.
+    /// Addresses are not written: the HR register carries none (use [`Tx::insert_person`]).
+    pub async fn insert_persons(&mut self, persons: &[Person]) -> Result<(), StoreError> {
+        const PERSON_ROWS: usize = 400;
+        let now = now_us();
+        for chunk in persons.chunks(PERSON_ROWS) {
+            let mut sql = Sql {
+                text: String::from(
+                    "INSERT INTO persons (id, country, national_id, given_names, family_name, preferred_name, \
+                     search_name, hsa_id, email, mobile, licensed_title, protected, name_checked, updated_us) VALUES ",
+                ),
+                binds: Vec::new(),
+            };
+            for (i, p) in chunk.iter().enumerate() {
+                let mut row = vec![
+                    sql.param(&p.id.to_string()),
+                    sql.param(p.national_id.country().code()),
+                    sql.param(p.national_id.normalised()),
+                    sql.param(&p.given_names),
+                    sql.param(&p.family_name),
+                ];
+                let optional = [
+                    p.preferred_name.clone(),
+                    Some(search_name(&p.family_name, &p.given_names)),
+                    p.hsa_id.as_ref().map(|h| h.normalised().to_string()),
+                    p.email.clone(),
+                    p.mobile.clone(),
+                    p.licensed_title.clone(),
+                ];
+                for value in optional {
+                    row.push(match value {
+                        Some(v) => sql.param(&v),
+                        None => "NULL".to_string(),
+                    });
+                }
+                row.push(i32::from(p.protected).to_string());
+                row.push(match p.name_checked {
+                    Some(d) => sql.param(&text_date(d)),
+                    None => "NULL".to_string(),
+                });
+                row.push(now.to_string());
+                if i > 0 {
+                    sql.text.push_str(", ");
+                }
+                sql.text.push_str(&format!("({})", row.join(", ")));
+            }
+            let mut query = sqlx::query(&sql.text);
+            for b in &sql.binds {
+                query = query.bind(b);
+            }
+            query.execute(self.conn()).await?;
+        }
+        let employments: Vec<(PersonId, &Employment)> =
+            persons.iter().flat_map(|p| p.employments.iter().map(move |e| (p.id, e))).collect();
+        for chunk in employments.chunks(PERSON_ROWS * 2) {
+            let mut sql = Sql {
+                text: String::from(
+                    "INSERT INTO employments (person, org, kind, start_date, end_date) VALUES ",
+                ),
+                binds: Vec::new(),
+            };
+            for (i, (person, e)) in chunk.iter().enumerate() {
+                let end = match e.end {
+                    Some(d) => sql.param(&text_date(d)),
+                    None => "NULL".to_string(),
+                };
+                let row = format!(
+                    "({}, {}, '{}', {}, {end})",
+                    sql.param(&person.to_string()),
+                    sql.param(&e.org.to_string()),
+                    kind_text(e.kind),
+                    sql.param(&text_date(e.start)),
+                );
+                if i > 0 {
+                    sql.text.push_str(", ");
+                }
+                sql.text.push_str(&row);
+            }
+            let mut query = sqlx::query(&sql.text);
+            for b in &sql.binds {
+                query = query.bind(b);
+            }
+            query.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
     /// Stores a changed person record and replaces their employments.
     pub async fn update_person(&mut self, p: &Person) -> Result<(), StoreError> {
         sqlx::query(
@@ -326,6 +414,23 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Reserves `n` consecutive values of a counter and returns the first.
+    pub async fn reserve_counter(&mut self, scope: &str, name: &str, n: u64) -> Result<u64, StoreError> {
+        let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+        let row = sqlx::query(
+            "INSERT INTO counters (scope, name, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (scope, name) DO UPDATE SET value = counters.value + $3 RETURNING value",
+        )
+        .bind(scope)
+        .bind(name)
+        .bind(n)
+        .fetch_one(self.conn())
+        .await?;
+        let last: i64 = row.try_get(0)?;
+        u64::try_from(last - n + 1)
+            .map_err(|_| StoreError::CorruptRow { table: "counters", reason: last.to_string() })
+    }
+
     /// The next value of a counter (1, 2, …), e.g. HSA-id local parts per organisation.
     pub async fn next_counter(&mut self, scope: &str, name: &str) -> Result<u64, StoreError> {
         let row = sqlx::query(
@@ -396,6 +501,93 @@ impl Store {
         };
         let employments = self.employments_of(&id.to_string()).await?;
         person_row(&row, employments).map(Some)
+    }
+
+    /// The persons with these national ids (`(country code, normalised id)`), with their
+    /// employments, in one query per 500 ids.
+    pub async fn persons_by_national_ids(
+        &self,
+        ids: &[(&str, String)],
+    ) -> Result<Vec<PersonRecord>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut sql =
+                Sql { text: format!("SELECT {PERSON_COLUMNS} FROM persons WHERE "), binds: Vec::new() };
+            let any: Vec<String> = chunk
+                .iter()
+                .map(|(c, n)| format!("(country = {} AND national_id = {})", sql.param(c), sql.param(n)))
+                .collect();
+            sql.text.push_str(&any.join(" OR "));
+            let mut query = sqlx::query(&sql.text);
+            for b in &sql.binds {
+                query = query.bind(b);
+            }
+            let rows = query.fetch_all(&self.pool).await?;
+            let ids: Vec<String> =
+                rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<_, _>>()?;
+            let mut employments = self.employments_of_many(&ids).await?;
+            for row in &rows {
+                let id: String = row.try_get(0)?;
+                found.push(person_row(row, employments.remove(&id).unwrap_or_default())?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn employments_of_many(
+        &self,
+        persons: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<Employment>>, StoreError> {
+        let mut by_person: std::collections::HashMap<String, Vec<Employment>> =
+            std::collections::HashMap::new();
+        for chunk in persons.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let mut sql = Sql { text: String::new(), binds: Vec::new() };
+            let list: Vec<String> = chunk.iter().map(|p| sql.param(p)).collect();
+            sql.text = format!(
+                "SELECT person, org, kind, start_date, end_date FROM employments WHERE person IN ({}) \
+                 ORDER BY start_date",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql.text);
+            for b in &sql.binds {
+                query = query.bind(b);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let (person, e) = employment_row(&row)?;
+                by_person.entry(person).or_default().push(e);
+            }
+        }
+        Ok(by_person)
+    }
+
+    /// The persons (not removed) with an employment in one of `orgs` that has not ended
+    /// before `day`.
+    pub async fn persons_employed_in(&self, orgs: &[OrgId], day: Date) -> Result<Vec<PersonId>, StoreError> {
+        let mut ids = Vec::new();
+        for chunk in orgs.chunks(500) {
+            let mut sql = Sql { text: String::new(), binds: Vec::new() };
+            let list: Vec<String> = chunk.iter().map(|o| sql.param(&o.to_string())).collect();
+            let day = sql.param(&text_date(day));
+            sql.text = format!(
+                "SELECT DISTINCT e.person FROM employments e JOIN persons p ON p.id = e.person \
+                 WHERE p.removed_us IS NULL AND e.org IN ({}) AND (e.end_date IS NULL OR e.end_date >= {day})",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql.text);
+            for b in &sql.binds {
+                query = query.bind(b);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let id: String = row.try_get(0)?;
+                ids.push(parse_uuid(&id, "employments")?);
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
     }
 
     /// The person with this national id.

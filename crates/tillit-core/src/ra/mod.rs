@@ -10,6 +10,7 @@
 pub mod card;
 pub mod credential;
 pub mod event;
+pub mod hr;
 pub mod ids;
 pub mod org;
 pub mod person;

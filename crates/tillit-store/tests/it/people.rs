@@ -130,7 +130,7 @@ both_backends! {
         assert_eq!(tx.next_counter("org-1", "hsa").await.unwrap(), 1);
         assert_eq!(tx.next_counter("org-1", "hsa").await.unwrap(), 2);
         tx.commit().await.unwrap();
-        assert_eq!(store.grants_of(anna.id).await.unwrap(), [grant.clone()]);
+        assert_eq!(store.grants_of(anna.id).await.unwrap(), std::slice::from_ref(&grant));
         let mut tx = store.begin().await.unwrap();
         tx.remove_grant(grant.id).await.unwrap();
         tx.commit().await.unwrap();
