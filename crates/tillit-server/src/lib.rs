@@ -8,6 +8,7 @@
 pub mod api;
 pub mod ca;
 pub mod config;
+pub mod directory;
 pub mod metrics;
 pub mod node;
 pub mod ocsp;

@@ -115,7 +115,7 @@ pub enum NodeCommand {
     },
 }
 
-fn operator() -> Actor {
+pub fn operator() -> Actor {
     let user = std::env::var("USER").unwrap_or_default();
     let user: String = user.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
     Actor::parse(&format!("operator:{}", if user.is_empty() { "cli" } else { &user }))

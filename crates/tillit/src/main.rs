@@ -6,6 +6,7 @@
 
 mod audit;
 mod ca;
+mod directory;
 mod id;
 mod logging;
 mod serve;
@@ -75,6 +76,12 @@ enum Command {
     /// The certificate authority: import, chain, issue, list, revoke, CRL.
     #[command(subcommand)]
     Ca(ca::CaCommand),
+    /// The organisation tree: add, list.
+    #[command(subcommand)]
+    Org(directory::OrgCommand),
+    /// Imports: the HR register.
+    #[command(subcommand)]
+    Import(directory::ImportCommand),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +102,8 @@ fn main() -> ExitCode {
             Command::Id(cmd) => id::run(cmd),
             Command::Audit(cmd) => audit::run(cmd).await,
             Command::Ca(cmd) => ca::run(cmd).await,
+            Command::Org(cmd) => directory::org(cmd).await,
+            Command::Import(cmd) => directory::import(cmd).await,
         }
     });
     match outcome {

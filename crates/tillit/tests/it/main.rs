@@ -10,6 +10,7 @@ use sqlx::Connection as _;
 
 mod ca;
 mod ca_import;
+mod directory;
 mod faults;
 
 pub(crate) fn tillit() -> Command {
