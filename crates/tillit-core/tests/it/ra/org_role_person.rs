@@ -121,7 +121,8 @@ fn granting_kra_needs_training_and_an_approved_specimen() {
         specimen,
     };
     let future = Some(Training { course: "SITHS RA".into(), completed: date!(2026 - 04 - 01) });
-    let cases: Vec<(GrantRole, Option<&Principal>, Option<(&str, Option<&str>)>)> = vec![
+    type Case<'a> = (GrantRole, Option<&'a Principal>, Option<(&'static str, Option<&'static str>)>);
+    let cases: Vec<Case<'_>> = vec![
         (cmd(Role::Lra, None, None), None, None),
         (cmd(Role::Kra, training.clone(), Some(specimen(50))), Some(&security), None),
         (cmd(Role::Kra, None, Some(specimen(50))), Some(&security), Some(("R-ORG-3", Some("training")))),
