@@ -41,10 +41,13 @@ for alg in ecdsa-p256 ecdsa-p384 rsa-3072 rsa-4096; do
     [se-authentication]="/C=SE/O=Emmaboda kommun/GN=Anna/SN=Svensson/CN=Anna Svensson/serialNumber=SE2120000738-abcd"
     [se-signature]="/C=SE/O=Emmaboda kommun/GN=Anna/SN=Svensson/CN=Anna Svensson/serialNumber=SE2120000738-abcd"
     [ocsp-responder]="/C=SE/O=Emmaboda kommun/CN=tillit OCSP responder"
+    [tls-server]="/C=SE/O=Emmaboda kommun/CN=ra.emmaboda.se"
   )
-  for profile in function se-authentication se-signature ocsp-responder; do
+  for profile in function se-authentication se-signature ocsp-responder tls-server; do
+    san=()
+    [ "$profile" = tls-server ] && san=(-addext "subjectAltName=DNS:ra.emmaboda.se")
     openssl req -new -nodes "${key[@]}" -keyout "$d/out/$profile.key" -subj "${subjects[$profile]}" \
-      -out "$d/out/$profile.csr" 2>/dev/null
+      "${san[@]}" -out "$d/out/$profile.csr" 2>/dev/null
     "$tillit" ca issue --data "$d/data" --profile "$profile" --csr "$d/out/$profile.csr" --days 30 \
       --out "$d/out/$profile.pem" >/dev/null
     lint cert "$d/out/$profile.pem"
@@ -73,7 +76,7 @@ for alg in ecdsa-p256 ecdsa-p384 rsa-3072 rsa-4096; do
     done
   done
   kill "$node"; wait "$node" 2>/dev/null || true; node=""
-  echo "pkilint $alg: CA certificates, 4 profiles, 2 CRLs, 6 OCSP responses"
+  echo "pkilint $alg: CA certificates, 5 profiles, 2 CRLs, 6 OCSP responses"
 done
 # Python's cryptography parses every certificate, CRL and OCSP response made above.
 "$bin/python" - "$work" <<'PY'

@@ -211,7 +211,7 @@ mod tests {
     #[test]
     fn the_shipped_profiles_parse() {
         let p = Profiles::parse(DEFAULT_PROFILES).unwrap();
-        for name in ["se-authentication", "se-signature", "function", "ocsp-responder"] {
+        for name in ["se-authentication", "se-signature", "function", "tls-server", "ocsp-responder"] {
             assert!(p.get(name).is_some(), "{name}");
         }
         assert_eq!(p.get("se-signature").unwrap().key_usage, vec![Usage::NonRepudiation]);

@@ -1,5 +1,6 @@
 //! The HTTP routes of the skeleton: health, readiness, metrics and the OpenAPI document,
-//! which is generated from the handlers' annotations.
+//! which is generated from the handlers' annotations; and the API under `/api/v1`, served
+//! on the HTTPS listener only, to clients with a TLS client certificate ([`v1_routes`]).
 
 use std::sync::Arc;
 
@@ -8,11 +9,13 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::security::SecurityScheme;
+use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::problem::Problem;
+use crate::tls::ClientCert;
 use crate::AppState;
 
 #[derive(OpenApi)]
@@ -23,9 +26,33 @@ use crate::AppState;
                        Every error is application/problem+json (RFC 9457).",
         license(name = "EUPL-1.2")
     ),
-    components(schemas(Problem))
+    components(schemas(Problem)),
+    modifiers(&MutualTls)
 )]
 struct ApiDoc;
+
+/// The name of the security scheme of the `/api/v1` routes.
+pub const CLIENT_CERTIFICATE: &str = "clientCertificate";
+
+/// Adds the `mutualTLS` security scheme the `/api/v1` routes name.
+struct MutualTls;
+
+impl Modify for MutualTls {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            CLIENT_CERTIFICATE,
+            SecurityScheme::MutualTls {
+                description: Some(
+                    "A TLS client certificate issued by this node's CA and not revoked, presented \
+                     to the HTTPS listener (listen_tls). /api/v1 is not served on plain HTTP."
+                        .into(),
+                ),
+                extensions: None,
+            },
+        );
+    }
+}
 
 /// The routes with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
@@ -33,6 +60,12 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(metrics))
+}
+
+/// The API routes (`/api/v1`), with their OpenAPI description. Served by the HTTPS listener
+/// only, each behind [`crate::tls::authenticate`].
+pub fn v1_routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(whoami))
 }
 
 /// The body of the health endpoints.
@@ -81,4 +114,25 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
         state.metrics.render(&heads),
     )
+}
+
+/// Who the API sees: the client certificate of the request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    /// The certificate's serial number, lower-case hex.
+    pub serial: String,
+    /// Its subject distinguished name.
+    pub subject: String,
+}
+
+/// The client certificate this request was authenticated with (later: the principal it maps
+/// to).
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "api",
+    security(("clientCertificate" = [])),
+    responses(
+        (status = 200, description = "The client certificate", body = WhoAmI),
+        (status = 401, description = "No client certificate, or one that is revoked or unknown to this node", body = Problem, content_type = "application/problem+json")
+    ))]
+async fn whoami(cert: ClientCert) -> Json<WhoAmI> {
+    Json(WhoAmI { serial: cert.serial, subject: cert.subject })
 }

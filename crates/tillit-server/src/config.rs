@@ -2,7 +2,7 @@
 //! `TILLIT_<KEY>` environment variable. Defaults work with no file at all. Unknown keys,
 //! in the file or the environment, are errors.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format as _, Serialized, Toml};
@@ -34,8 +34,16 @@ pub enum LogFormat {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Address and port the server listens on.
+    /// Address and port of the plain HTTP listener: health, readiness, metrics, OCSP, CRLs,
+    /// CA certificates and the OpenAPI document.
     pub listen: SocketAddr,
+    /// Address and port of the HTTPS listener, which serves the API (`/api/v1`, with a TLS
+    /// client certificate) besides the public endpoints. Unset: 127.0.0.1:8443, or an
+    /// ephemeral port when the plain listener is on one (port 0). See
+    /// [`Config::listen_tls_for`].
+    pub listen_tls: Option<SocketAddr>,
+    /// The host names the node's TLS server certificate names (subjectAltName dNSName).
+    pub tls_hosts: Vec<String>,
     /// The URL relying parties and browsers reach this node at; certificates carry URLs
     /// built from it. Defaults to `http://<listen>`.
     pub public_base_url: Option<String>,
@@ -71,6 +79,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            listen_tls: None,
+            tls_hosts: vec!["localhost".into()],
             public_base_url: None,
             database_url: None,
             database_max_connections: 8,
@@ -138,6 +148,7 @@ impl Config {
                 });
             }
         }
+        check_tls_hosts(&self.tls_hosts)?;
         if self.audit_checkpoint_interval == 0 {
             return Err(ConfigError::Value {
                 key: "audit_checkpoint_interval",
@@ -164,10 +175,58 @@ impl Config {
         }
     }
 
+    /// The address of the HTTPS listener when the plain listener is on `plain`: `listen_tls`
+    /// when configured, else 127.0.0.1:8443, or an ephemeral port on `plain`'s address when
+    /// `plain` is an ephemeral port itself (port 0: tests, several nodes on one machine).
+    pub fn listen_tls_for(&self, plain: SocketAddr) -> SocketAddr {
+        match self.listen_tls {
+            Some(addr) => addr,
+            None if plain.port() == 0 => SocketAddr::new(plain.ip(), 0),
+            None => DEFAULT_LISTEN_TLS,
+        }
+    }
+
     /// The public base URL: configured, or derived from the listen address.
     pub fn public_base_url(&self) -> String {
         self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
     }
+}
+
+/// The HTTPS listener's address when `listen_tls` is not set.
+pub const DEFAULT_LISTEN_TLS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8443);
+
+/// The names of the node's TLS certificate: at least one, each a DNS name (letters, digits,
+/// `-`, labels of at most 63 characters, a leading `*.` allowed). IP addresses are refused:
+/// the certificate carries dNSName alternative names only.
+fn check_tls_hosts(hosts: &[String]) -> Result<(), ConfigError> {
+    let bad = |reason: String| ConfigError::Value { key: "tls_hosts", reason };
+    if hosts.is_empty() {
+        return Err(bad("name at least one host name, e.g. [\"localhost\"]".into()));
+    }
+    for host in hosts {
+        if host.parse::<IpAddr>().is_ok() || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+            return Err(bad(format!(
+                "{host:?} is an IP address; the node's certificate names DNS names only: use a host name \
+                 that resolves to it (e.g. localhost)"
+            )));
+        }
+        let name = host.strip_prefix("*.").unwrap_or(host);
+        let ok = !name.is_empty()
+            && host.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if !ok {
+            return Err(bad(format!(
+                "{host:?} is not a DNS name (letters, digits and '-' in dot-separated labels)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn env() -> Env {
@@ -196,6 +255,10 @@ pub fn template(
          # TILLIT_<KEY> (e.g. TILLIT_LISTEN). See docs/operations.md.\n\n",
     );
     out.push_str(&format!("# listen = \"{}\"\n", d.listen));
+    out.push_str(&format!(
+        "# listen_tls = \"{DEFAULT_LISTEN_TLS}\"  # HTTPS: the API, with TLS client certificates\n"
+    ));
+    out.push_str(&format!("# tls_hosts = {}\n", serde_json::Value::from(d.tls_hosts.clone())));
     out.push_str("# public_base_url = \"https://ra.example.org\"\n");
     match database_url {
         Some(url) => out.push_str(&format!("database_url = {}\n", toml_string(url))),
@@ -282,6 +345,40 @@ mod tests {
             assert!(err.contains("LISTEN") && err.contains("socket address"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_tls_listener_and_its_host_names() {
+        figment::Jail::expect_with(|jail| {
+            let c = Config::load(jail.directory()).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen_tls_for(c.listen).to_string(), "127.0.0.1:8443");
+            // An ephemeral plain port (tests, several nodes): an ephemeral TLS port too.
+            assert_eq!(c.listen_tls_for("127.0.0.1:0".parse().unwrap()).to_string(), "127.0.0.1:0");
+            assert_eq!(c.tls_hosts, ["localhost"]);
+            jail.create_file(CONFIG_FILE, "tls_hosts = [\"ra.example.org\", \"*.ra.example.org\"]\n")?;
+            jail.set_env("TILLIT_LISTEN_TLS", "0.0.0.0:9443");
+            let c = Config::load(jail.directory()).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen_tls_for("127.0.0.1:0".parse().unwrap()).to_string(), "0.0.0.0:9443");
+            assert_eq!(c.tls_hosts, ["ra.example.org", "*.ra.example.org"]);
+            Ok(())
+        });
+        for (hosts, said) in [
+            ("[\"127.0.0.1\"]", "is an IP address"),
+            ("[\"::1\"]", "is an IP address"),
+            ("[]", "at least one host name"),
+            ("[\"ra..example.org\"]", "is not a DNS name"),
+            ("[\"-ra.example.org\"]", "is not a DNS name"),
+        ] {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env("TILLIT_TLS_HOSTS", hosts);
+                let err = Config::load(jail.directory()).unwrap_err().to_string();
+                assert!(
+                    err.starts_with("configuration key tls_hosts:") && err.contains(said),
+                    "{hosts}: {err}"
+                );
+                Ok(())
+            });
+        }
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! `/api/openapi.json` (generated from the handlers), health and readiness probes,
 //! Prometheus metrics, and `application/problem+json` for every error. It also owns the
 //! node's configuration and data directory.
+//!
+//! Two listeners: plain HTTP ([`app`], [`serve`]) for what anyone may fetch (health,
+//! readiness, metrics, OCSP, CRLs, CA certificates, the OpenAPI document), and HTTPS
+//! ([`tls_app`], [`serve_tls`]) for the same and the API, whose callers authenticate with
+//! TLS client certificates the node's CA issued ([`tls`]).
 
 pub mod api;
 pub mod ca;
@@ -14,15 +19,17 @@ pub mod node;
 pub mod ocsp;
 pub mod pki;
 pub mod problem;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{middleware, Json, Router};
 use tillit_store::Store;
 use tokio::net::TcpListener;
@@ -58,10 +65,31 @@ impl AppState {
     }
 }
 
-/// The application: every route, the OpenAPI document, problem+json fallbacks, metrics.
+/// The application of the plain HTTP listener: the public routes, the OpenAPI document (of
+/// every route), problem+json fallbacks, metrics. `/api/v1` is not served here: it answers
+/// 404 problem+json saying where it is.
 pub fn app(state: Arc<AppState>) -> Router {
-    let (router, openapi) = api::routes().merge(pki::routes()).split_for_parts();
+    build(state, false)
+}
+
+/// The application of the HTTPS listener: everything [`app`] serves, and the API routes
+/// (`/api/v1`), each behind [`tls::authenticate`] (a client certificate the node issued and
+/// has not revoked). Serve it with [`serve_tls`], which gives it the connections' client
+/// certificates.
+pub fn tls_app(state: Arc<AppState>) -> Router {
+    build(state, true)
+}
+
+fn build(state: Arc<AppState>, with_api: bool) -> Router {
+    let (public, mut openapi) = api::routes().merge(pki::routes()).split_for_parts();
+    let (v1, v1_doc) = api::v1_routes().split_for_parts();
+    openapi.merge(v1_doc);
     let openapi = Arc::new(openapi);
+    let router = if with_api {
+        public.merge(v1.route_layer(middleware::from_fn_with_state(state.clone(), tls::authenticate)))
+    } else {
+        public.route("/api/v1", any(api_not_here)).route("/api/v1/{*rest}", any(api_not_here))
+    };
     router
         .route(
             "/api/openapi.json",
@@ -79,6 +107,13 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 async fn not_found(request: Request) -> Problem {
     Problem::not_found(request.uri().path())
+}
+
+async fn api_not_here(request: Request) -> Problem {
+    Problem::not_found(request.uri().path()).detail(format!(
+        "nothing is served at {} over plain HTTP: the API is on the HTTPS listener (listen_tls), with a TLS client certificate",
+        request.uri().path()
+    ))
 }
 
 async fn method_not_allowed(method: Method, request: Request) -> Problem {
@@ -108,4 +143,16 @@ pub async fn serve(
     // Served as a plain `Router`, axum would re-run `with_state` on a deep copy of every
     // route for each new connection, which costs more than answering a cached OCSP request.
     axum::serve(listener, app(state).into_make_service()).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves [`tls_app`] on `listener` until `shutdown` completes, then finishes the requests in
+/// flight. Each connection's client certificate reaches the handlers from its TLS session.
+pub async fn serve_tls(
+    listener: tls::TlsListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service: IntoMakeServiceWithConnectInfo<Router, tls::TlsConnection> =
+        tls_app(state).into_make_service_with_connect_info();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }

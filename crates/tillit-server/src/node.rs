@@ -9,6 +9,10 @@
 //! DIR/keys/ca-root.pem          the CA keys, encrypted PKCS#8 (unless on a PKCS#11 token, or,
 //!                               for an imported root, kept offline by its operator)
 //! DIR/keys/ca-issuing.pem
+//! DIR/keys/tls-server.pem       the HTTPS listener's key, encrypted PKCS#8 (made by `serve`)
+//! DIR/tls/server.pem            its certificate, from the issuing CA (issued or renewed by
+//!                               `serve` at start; see [`crate::tls`])
+//! DIR/tls/chain.pem             the CA chain (issuing, root) that clients verify it with
 //! DIR/secrets/key-passphrase    the keystore passphrase, when none was configured at init
 //! DIR/secrets/pkcs11-pin        the token's user PIN, when the keystore URI carried one
 //! ```
@@ -68,6 +72,9 @@ pub enum NodeError {
     /// The certificate authority failed.
     #[error(transparent)]
     Ca(#[from] CaError),
+    /// The HTTPS listener's certificate or key failed.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> NodeError + '_ {
@@ -384,6 +391,15 @@ impl DataDir {
         let keys =
             KeyAccess { passphrase: &passphrase, pkcs11_pin: pkcs11_pin_from(&self.config, &self.path)? };
         Ok(Authority::open(store.clone(), &self.path, &keys, &self.config.ca, urls).await?)
+    }
+
+    /// The HTTPS listener's identity: its certificate (issued by `authority` and audited when
+    /// there is none, or renewed when it has less than 30 days left or no longer fits
+    /// `tls_hosts`) and its key, unlocked with the keystore passphrase.
+    pub async fn tls_identity(&self, authority: &Authority) -> Result<crate::tls::ServerIdentity, NodeError> {
+        let passphrase = self.passphrase()?;
+        Ok(crate::tls::ensure_server_identity(&self.path, authority, &passphrase, &self.config.tls_hosts)
+            .await?)
     }
 
     /// Unlocks the audit key and opens the store for recording changes.

@@ -58,14 +58,21 @@ enum Command {
         )]
         keystore: String,
     },
-    /// Run the node: the HTTP API, health and metrics. Initialises the data directory on
-    /// first start when it is missing or empty.
+    /// Run the node: plain HTTP for health, metrics, OCSP, CRLs and CA certificates; HTTPS
+    /// with TLS client certificates for the API (/api/v1). Initialises the data directory on
+    /// first start when it is missing or empty, and issues (or renews) the node's TLS
+    /// certificate.
     Serve {
         #[command(flatten)]
         data: DataArg,
-        /// Address and port to listen on (default from tillit.toml, else 127.0.0.1:8080).
+        /// Address and port of the plain HTTP listener (default from tillit.toml, else
+        /// 127.0.0.1:8080).
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
+        /// Address and port of the HTTPS listener, which serves the API (default from
+        /// tillit.toml, else 127.0.0.1:8443; an ephemeral port when --listen has port 0).
+        #[arg(long, value_name = "ADDR")]
+        listen_tls: Option<std::net::SocketAddr>,
     },
     /// National identifiers and organisation numbers.
     #[command(subcommand)]
@@ -98,7 +105,7 @@ fn main() -> ExitCode {
             Command::Init { data, database_url, keystore } => {
                 serve::init(&data.dir, database_url, &keystore).await
             }
-            Command::Serve { data, listen } => serve::serve(&data.dir, listen).await,
+            Command::Serve { data, listen, listen_tls } => serve::serve(&data.dir, listen, listen_tls).await,
             Command::Id(cmd) => id::run(cmd),
             Command::Audit(cmd) => audit::run(cmd).await,
             Command::Ca(cmd) => ca::run(cmd).await,

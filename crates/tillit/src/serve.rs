@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use tillit_server::ca::{ImportKey, ImportedCa, Keystore};
 use tillit_server::node::{self, dir_state, DataDir, DirState, InitOptions};
+use tillit_server::tls::TlsListener;
 use tillit_server::AppState;
 use tokio::net::TcpListener;
 
@@ -66,8 +67,12 @@ fn print_next(dir: &Path, done: &node::Initialised) {
     println!("Next: tillit serve --data {}", dir.display());
 }
 
-/// Runs the node until Ctrl-C or SIGTERM.
-pub async fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
+/// Runs the node until Ctrl-C or SIGTERM: the plain listener and the HTTPS listener.
+pub async fn serve(
+    dir: &Path,
+    listen: Option<SocketAddr>,
+    listen_tls: Option<SocketAddr>,
+) -> anyhow::Result<ExitCode> {
     if dir_state(dir)? == DirState::Empty {
         let done = node::init(dir, &InitOptions::default()).await?;
         eprintln!(
@@ -81,16 +86,36 @@ pub async fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<Exi
     let listen = listen.unwrap_or(data.config.listen);
     let store = data.open_store().await?;
     let ca = data.open_authority(&store).await?;
+    let listen_tls = listen_tls.unwrap_or_else(|| data.config.listen_tls_for(listen));
+    let identity = data.tls_identity(&ca).await?;
+    let tls_config = tillit_server::tls::server_config(&ca, identity)?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
+    let tls_listener = TlsListener::bind(listen_tls, tls_config).await?;
+    let local_tls = tls_listener.local_addr();
     tracing::info!(
         address = %format!("http://{local}"),
+        tls_address = %format!("https://{local_tls}"),
         data = %dir.display(),
         database = %data.database()?.redacted(),
         "tillit is serving"
     );
     let state = AppState::start(store.clone(), ca, &data.config.ca).await?;
-    tillit_server::serve(listener, state, shutdown_signal()).await?;
+    // One signal stops both listeners; each finishes its requests in flight.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let signal = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    let plain = tillit_server::serve(listener, state.clone(), until_stopped(stopped.clone()));
+    let tls = tillit_server::serve_tls(tls_listener, state, until_stopped(stopped));
+    let (plain, tls) = tokio::join!(plain, tls);
+    signal.abort();
+    plain.context("plain HTTP listener")?;
+    tls.context("HTTPS listener")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

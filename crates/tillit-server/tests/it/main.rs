@@ -10,6 +10,8 @@ use tillit_server::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+mod tls;
+
 struct Running {
     base: String,
     state: std::sync::Arc<AppState>,

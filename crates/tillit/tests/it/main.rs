@@ -12,6 +12,7 @@ mod ca;
 mod ca_import;
 mod directory;
 mod faults;
+mod tls;
 
 pub(crate) fn tillit() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tillit"));
