@@ -240,13 +240,18 @@ pub async fn import_hr<R: Read>(
             .map(|g| (g[0].national_id.country().code(), g[0].national_id.normalised().to_string()))
             .collect();
         let existing = store.persons_by_national_ids(&keys).await?;
+        let existing: std::collections::HashMap<(Country, &str), &Person> = existing
+            .iter()
+            .map(|r| ((r.person.national_id.country(), r.person.national_id.normalised()), &r.person))
+            .collect();
         let mut new = Vec::new();
         let mut updated = Vec::new();
         for group in chunk {
-            let before = existing.iter().find(|r| r.person.national_id == group[0].national_id);
-            let id = before.map_or_else(|| PersonId(uuid::Uuid::now_v7()), |r| r.person.id);
+            let key = (group[0].national_id.country(), group[0].national_id.normalised());
+            let before = existing.get(&key).copied();
+            let id = before.map_or_else(|| PersonId(uuid::Uuid::now_v7()), |p| p.id);
             seen.insert(id);
-            match hr::merge(before.map(|r| &r.person), group, id, &tree, scope.id, opts.today) {
+            match hr::merge(before, group, id, &tree, scope.id, opts.today) {
                 Merge::New(p) => new.push(p),
                 Merge::Updated(p) => updated.push(p),
                 Merge::Unchanged => report.unchanged += 1,

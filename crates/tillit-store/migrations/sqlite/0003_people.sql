@@ -32,7 +32,7 @@ CREATE TABLE persons (
     updated_us        BIGINT NOT NULL,
     UNIQUE (country, national_id)
 );
-CREATE INDEX persons_search ON persons (search_name);
+CREATE INDEX persons_search ON persons (search_name, id);
 
 CREATE TABLE employments (
     person      TEXT NOT NULL REFERENCES persons (id),
