@@ -47,6 +47,15 @@ pub enum StoreError {
         /// The value.
         value: String,
     },
+    /// The record changed since it was read (another officer or node acted on it first);
+    /// nothing was written. Read it again and decide anew.
+    #[error("{kind} {id} was changed by someone else since it was read; nothing was written")]
+    Conflict {
+        /// The kind of record.
+        kind: String,
+        /// Its id.
+        id: String,
+    },
     /// A stored row has a value outside its type (e.g. a hash that is not 32 bytes).
     #[error("corrupt row in {table}: {reason}")]
     CorruptRow {

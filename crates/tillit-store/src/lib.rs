@@ -13,6 +13,7 @@ pub mod ca;
 mod error;
 mod ledger;
 pub mod people;
+pub mod records;
 mod verify;
 
 pub use backend::{Backend, DatabaseUrl};

@@ -305,7 +305,7 @@ pub struct CardDates {
 }
 
 /// An SIS, OSIS or company card (R-CARD-1, R-CARD-3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Card {
     /// Its id.
     pub id: CardId,

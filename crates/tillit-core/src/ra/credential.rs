@@ -43,9 +43,22 @@ pub enum IdBasis {
 
 /// A certificate serial number: 1 to 20 octets as lowercase hex without separators
 /// (RFC 5280 §4.1.2.2). Once parsed it is valid.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct Serial(String);
+
+impl From<Serial> for String {
+    fn from(serial: Serial) -> String {
+        serial.0
+    }
+}
+
+impl TryFrom<String> for Serial {
+    type Error = String;
+    fn try_from(text: String) -> Result<Serial, String> {
+        Serial::parse("serial", &text).map_err(|r| r.to_string())
+    }
+}
 
 impl Serial {
     /// Parses a serial written as hex, with or without `:` separators, in either case.
@@ -73,7 +86,7 @@ impl fmt::Display for Serial {
 }
 
 /// The certificates the CA issued for a credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Certificates {
     /// Authentication and signing certificate of a card credential (R-CRED-1).
@@ -119,7 +132,8 @@ pub struct CardFacts {
 }
 
 /// Where a credential is in its life.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum CredentialState {
     /// Created by the officer; the holder may download it with the one-time code until
     /// `code_expires` (R-CRED-4).
@@ -179,7 +193,7 @@ impl CredentialState {
 }
 
 /// A credential.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Credential {
     /// Its id.
     pub id: CredentialId,

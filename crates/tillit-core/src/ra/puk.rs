@@ -47,7 +47,7 @@ pub enum MailTo {
 }
 
 /// A PUK order (R-CARD-9).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PukOrder {
     /// Its id.
     pub id: PukOrderId,

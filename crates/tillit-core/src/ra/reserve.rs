@@ -89,7 +89,7 @@ pub enum BundleStatus {
 }
 
 /// A bundle of reserve cards (R-RES-1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bundle {
     /// Its id.
     pub id: BundleId,
@@ -142,7 +142,7 @@ pub enum DiscardReason {
 }
 
 /// A reserve card (R-CARD-1: blank, printed serial number, transport certificate).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReserveCard {
     /// Its id.
     pub id: CardId,

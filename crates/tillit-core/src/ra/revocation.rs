@@ -245,7 +245,7 @@ pub struct RequestRevocation {
 }
 
 /// A recorded revocation request, as the store keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revocation {
     /// Its id.
     pub id: RevocationId,

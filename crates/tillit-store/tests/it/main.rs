@@ -9,3 +9,4 @@ mod audit;
 mod ca;
 mod people;
 mod processes;
+mod records;

@@ -942,3 +942,21 @@ fn events_name_their_action_and_carry_no_names() {
     assert_eq!(payload["reason"], "superseded");
     assert_eq!(payload["on"], "2026-03-02");
 }
+
+#[test]
+fn stored_state_round_trips_and_a_bad_serial_is_refused_on_reading() {
+    use tillit_core::ra::credential::{Certificates, CredentialState, Serial};
+    let state = CredentialState::Issued {
+        certificates: Certificates::Pair {
+            authentication: Serial::parse("a", "0A:1b").unwrap(),
+            signing: Serial::parse("s", "7f").unwrap(),
+        },
+        not_after: time::macros::date!(2030 - 01 - 31),
+        renewal_notified: false,
+    };
+    let json = serde_json::to_string(&state).unwrap();
+    assert!(json.contains(r#""authentication":"0a1b""#), "{json}");
+    assert_eq!(serde_json::from_str::<CredentialState>(&json).unwrap(), state);
+    let bad = json.replace("0a1b", "00");
+    assert!(serde_json::from_str::<CredentialState>(&bad).is_err());
+}
