@@ -65,7 +65,11 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
 /// The API routes (`/api/v1`), with their OpenAPI description. Served by the HTTPS listener
 /// only, each behind [`crate::tls::authenticate`].
 pub fn v1_routes() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(whoami))
+    OpenApiRouter::new()
+        .routes(routes!(whoami))
+        .routes(routes!(crate::ra_api::orgs))
+        .routes(routes!(crate::ra_api::persons))
+        .routes(routes!(crate::ra_api::person))
 }
 
 /// The body of the health endpoints.

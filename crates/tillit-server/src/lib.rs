@@ -19,6 +19,7 @@ pub mod node;
 pub mod ocsp;
 pub mod pki;
 pub mod problem;
+pub mod ra_api;
 pub mod tls;
 
 use std::future::Future;

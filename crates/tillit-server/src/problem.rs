@@ -29,6 +29,9 @@ pub struct Problem {
     /// The request path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// The SPEC rule that refused the request (`R-CARD-5`), when a routine refused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 impl Problem {
@@ -41,6 +44,7 @@ impl Problem {
             detail: None,
             field: None,
             instance: None,
+            rule: None,
         }
     }
 
@@ -109,5 +113,21 @@ impl From<tillit_store::StoreError> for Problem {
             tracing::error!(error = %e, "store error");
             Problem::internal()
         }
+    }
+}
+
+impl From<tillit_core::ra::Refusal> for Problem {
+    /// A routine's refusal: 403 when the principal lacks the right (R-ORG-1, R-PER-3), 422
+    /// for any other rule; the rule id, field and reason are in the document.
+    fn from(r: tillit_core::ra::Refusal) -> Self {
+        let forbidden = matches!(r.rule, "R-ORG-1" | "R-PER-3") && r.field.is_none();
+        let mut p = if forbidden {
+            Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed")
+        } else {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "rule-violation", "Refused by a rule")
+        };
+        p.rule = Some(r.rule.to_string());
+        p.field = r.field.map(str::to_string);
+        p.detail(r.reason)
     }
 }

@@ -401,6 +401,22 @@ impl Tx<'_> {
             .map_err(|_| StoreError::CorruptRow { table: "counters", reason: last.to_string() })
     }
 
+    /// Lets the client certificate `serial` (issued by this node) speak for `person`.
+    pub async fn bind_principal(&mut self, serial: &str, person: PersonId) -> Result<(), StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO principals (serial, person, created_us) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(serial)
+        .bind(person.to_string())
+        .bind(now_us())
+        .execute(self.conn())
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::Duplicate { what: "principal certificate", value: serial.to_string() });
+        }
+        Ok(())
+    }
+
     /// The next value of a counter (1, 2, …), e.g. HSA-id local parts per organisation.
     pub async fn next_counter(&mut self, scope: &str, name: &str) -> Result<u64, StoreError> {
         let row = sqlx::query(
@@ -658,6 +674,22 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The person a client certificate speaks for, if it is bound to one and the person is
+    /// still in the directory.
+    pub async fn principal(&self, serial: &str) -> Result<Option<PersonId>, StoreError> {
+        let row = sqlx::query(
+            "SELECT p.person FROM principals p JOIN persons s ON s.id = p.person \
+             WHERE p.serial = $1 AND p.removed_us IS NULL AND s.removed_us IS NULL",
+        )
+        .bind(serial)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            r.try_get::<String, _>(0).map_err(StoreError::from).and_then(|id| parse_uuid(&id, "principals"))
+        })
+        .transpose()
     }
 
     /// The grants a person holds now (R-ORG-4: read for every request, so a change takes

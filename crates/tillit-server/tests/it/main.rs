@@ -10,6 +10,7 @@ use tillit_server::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+mod ra_api;
 mod tls;
 
 struct Running {

@@ -16,18 +16,18 @@ use tokio::sync::watch;
 
 use super::{openssl, p256_csr};
 
-struct Node {
+pub(crate) struct Node {
     plain: String,
     tls: SocketAddr,
     data: PathBuf,
-    state: Arc<AppState>,
+    pub(crate) state: Arc<AppState>,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
 }
 
 /// A node on ephemeral ports of 127.0.0.1, both listeners, as `tillit serve` runs them.
-async fn start() -> Node {
+pub(crate) async fn start() -> Node {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     node::init(&data, &InitOptions::default()).await.unwrap();
@@ -55,7 +55,7 @@ async fn start() -> Node {
 
 impl Node {
     /// The node's root certificate (PEM), the last of `tls/chain.pem`.
-    fn root_pem(&self) -> String {
+    pub(crate) fn root_pem(&self) -> String {
         let chain = std::fs::read_to_string(self.data.join("tls/chain.pem")).unwrap();
         let pems: Vec<&str> = chain.split_inclusive("-----END CERTIFICATE-----\n").collect();
         assert_eq!(pems.len(), 2, "{chain}");
@@ -64,7 +64,7 @@ impl Node {
 
     /// An HTTPS client that trusts `root` only, reaches the node as `host`, and presents
     /// `identity` (certificate chain and key, PEM) if given.
-    fn client(&self, root: &str, host: &str, identity: Option<&str>) -> reqwest::Client {
+    pub(crate) fn client(&self, root: &str, host: &str, identity: Option<&str>) -> reqwest::Client {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .tls_built_in_root_certs(false)
@@ -76,11 +76,11 @@ impl Node {
         builder.build().unwrap()
     }
 
-    fn url(&self, host: &str, path: &str) -> String {
+    pub(crate) fn url(&self, host: &str, path: &str) -> String {
         format!("https://{host}:{}{path}", self.tls.port())
     }
 
-    async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         self.stop.send(true).unwrap();
         for task in self.tasks {
             task.await.unwrap().unwrap();
