@@ -357,3 +357,78 @@ async fn end_unlisted(
     }
     Ok(ended)
 }
+
+/// Grants a role on a subtree (R-ORG-2), audited on the organisation's chain. CRA/KRA needs
+/// training and a specimen approved by a security officer of the subtree (R-ORG-3).
+pub async fn grant_role(
+    store: &Store,
+    actor: &Actor,
+    cmd: tillit_core::ra::role::GrantRole,
+    today: Date,
+) -> Result<(), DirectoryError> {
+    use tillit_core::ra::event::Event as _;
+    use tillit_core::ra::role::{self, Principal, RoleEvent};
+    let tree = OrgTree::new(store.orgs().await?)?;
+    if store.person(cmd.person).await?.is_none_or(|r| r.removed_us.is_some()) {
+        return Err(Refusal::field("R-PER-1", "person", "no such person in the directory").into());
+    }
+    let existing = store.grants_of(cmd.person).await?;
+    let approver = match &cmd.specimen {
+        Some(s) => Some(Principal { person: s.approved_by, grants: store.grants_of(s.approved_by).await? }),
+        None => None,
+    };
+    let scope = cmd.scope;
+    let events = role::grant(&tree, &existing, approver.as_ref(), cmd, today)?;
+    let chain = tree.organisation_of(scope).unwrap_or(scope).to_string();
+    let mut tx = store.begin().await?;
+    for event in &events {
+        if let RoleEvent::Granted { grant, person, role, scope, .. } = event {
+            let details = event.payload();
+            tx.insert_grant(
+                &tillit_core::ra::role::Grant { id: *grant, person: *person, role: *role, scope: *scope },
+                &details,
+            )
+            .await?;
+        }
+        tx.append(event.to_audit(&chain, actor)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Lets the client certificate `serial`, issued by this node, speak for `person` on the API
+/// (the principal of its requests), audited.
+pub async fn bind_principal(
+    store: &Store,
+    actor: &Actor,
+    serial: &str,
+    person: PersonId,
+) -> Result<(), DirectoryError> {
+    let cert = store.certificate(serial).await?.ok_or_else(|| {
+        Refusal::field("R-ORG-1", "serial", "no certificate with this serial was issued here")
+    })?;
+    if cert.revoked_us.is_some() {
+        return Err(Refusal::field("R-ORG-1", "serial", "the certificate is revoked").into());
+    }
+    let Some(record) = store.person(person).await? else {
+        return Err(Refusal::field("R-PER-1", "person", "no such person in the directory").into());
+    };
+    let tree = OrgTree::new(store.orgs().await?)?;
+    let chain = record
+        .person
+        .employments
+        .first()
+        .and_then(|e| tree.organisation_of(e.org))
+        .map_or_else(|| tillit_core::audit::SYSTEM_CHAIN.to_string(), |o| o.to_string());
+    let mut tx = store.begin().await?;
+    tx.bind_principal(serial, person).await?;
+    tx.append(AuditEvent::new(
+        chain,
+        actor.clone(),
+        "principal.bound",
+        json!({ "serial": serial, "person": person.to_string() }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -201,3 +201,157 @@ pub async fn import(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Grant a role on an organisation's subtree (R-ORG-2). CRA/KRA (`kra`) also needs the
+    /// training and the signature specimen approved by a security officer (R-ORG-3).
+    Grant {
+        #[command(flatten)]
+        data: crate::DataArg,
+        /// The person: national id or id.
+        #[arg(long)]
+        person: String,
+        /// ra, kra, lra, ora, kur, hsa_admin, manager, security_officer, card_holder, auditor,
+        /// dk_ra_admin, dk_ra_employee.
+        #[arg(long)]
+        role: String,
+        /// The root of the subtree: HR code or id.
+        #[arg(long)]
+        org: String,
+        /// The country of national ids: se, dk or no.
+        #[arg(long, default_value = "se")]
+        country: String,
+        /// CRA/KRA: the training course.
+        #[arg(long)]
+        training_course: Option<String>,
+        /// CRA/KRA: when it was completed (YYYY-MM-DD).
+        #[arg(long)]
+        training_completed: Option<String>,
+        /// CRA/KRA: the archive reference of the signed specimen.
+        #[arg(long)]
+        specimen_reference: Option<String>,
+        /// CRA/KRA: the authorised signatory who signed it.
+        #[arg(long)]
+        specimen_signed_by: Option<String>,
+        /// CRA/KRA: the security officer who approved it (national id or id).
+        #[arg(long)]
+        specimen_approved_by: Option<String>,
+        /// CRA/KRA: when it was approved (YYYY-MM-DD).
+        #[arg(long)]
+        specimen_approved_on: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrincipalCommand {
+    /// Let a client certificate issued by this node (`tillit ca issue`) speak for a person on
+    /// the API: requests with it are authorised by that person's roles.
+    Bind {
+        #[command(flatten)]
+        data: crate::DataArg,
+        /// The certificate's serial (hex).
+        #[arg(long)]
+        serial: String,
+        /// The person: national id or id.
+        #[arg(long)]
+        person: String,
+        /// The country of national ids: se, dk or no.
+        #[arg(long, default_value = "se")]
+        country: String,
+    },
+}
+
+async fn find_person(
+    store: &tillit_store::Store,
+    key: &str,
+    c: Country,
+) -> anyhow::Result<tillit_core::ra::PersonId> {
+    if let Ok(id) = key.parse::<tillit_core::ra::PersonId>() {
+        return Ok(id);
+    }
+    let opts = tillit_core::id::ParseOptions::new(time::OffsetDateTime::now_utc().date()).with_test_ids(true);
+    let national =
+        tillit_core::id::NationalId::parse(c, key, &opts).map_err(|e| anyhow::anyhow!("--person: {e}"))?;
+    let record = store
+        .person_by_national_id(&national)
+        .await?
+        .with_context(|| format!("--person: no person with national id {}", national.normalised()))?;
+    Ok(record.person.id)
+}
+
+fn day(flag: &str, text: Option<String>) -> anyhow::Result<Option<time::Date>> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.map(|t| {
+        time::Date::parse(&t, &format).map_err(|_| anyhow::anyhow!("{flag}: not a date (YYYY-MM-DD): {t:?}"))
+    })
+    .transpose()
+}
+
+fn refused(e: DirectoryError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+pub async fn role(cmd: RoleCommand) -> anyhow::Result<ExitCode> {
+    use tillit_core::ra::role::{GrantRole, Role, Specimen, Training};
+    let RoleCommand::Grant {
+        data,
+        person,
+        role,
+        org,
+        country: c,
+        training_course,
+        training_completed,
+        specimen_reference,
+        specimen_signed_by,
+        specimen_approved_by,
+        specimen_approved_on,
+    } = cmd;
+    let data = DataDir::open(&data.dir)?;
+    let store = data.open_store().await?;
+    let tree = OrgTree::new(store.orgs().await?)?;
+    let c = country(&c)?;
+    let role = Role::parse(&role).with_context(|| format!("--role: no role {role:?}"))?;
+    let training = match (training_course, day("--training-completed", training_completed)?) {
+        (Some(course), Some(completed)) => Some(Training { course, completed }),
+        (None, None) => None,
+        _ => anyhow::bail!("give both --training-course and --training-completed"),
+    };
+    let specimen = match (specimen_reference, specimen_signed_by, specimen_approved_by, specimen_approved_on) {
+        (Some(reference), Some(signed_by), Some(approver), Some(on)) => Some(Specimen {
+            reference,
+            signed_by,
+            approved_by: find_person(&store, &approver, c).await?,
+            approved_on: day("--specimen-approved-on", Some(on))?.context("--specimen-approved-on")?,
+        }),
+        (None, None, None, None) => None,
+        _ => anyhow::bail!(
+            "give all of --specimen-reference, --specimen-signed-by, --specimen-approved-by and --specimen-approved-on"
+        ),
+    };
+    let cmd = GrantRole {
+        id: tillit_core::ra::GrantId(uuid::Uuid::now_v7()),
+        person: find_person(&store, &person, c).await?,
+        role,
+        scope: find(&tree, &org)?,
+        training,
+        specimen,
+    };
+    let id = cmd.id;
+    directory::grant_role(&store, &operator(), cmd, time::OffsetDateTime::now_utc().date())
+        .await
+        .map_err(refused)?;
+    println!("{id}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn principal(cmd: PrincipalCommand) -> anyhow::Result<ExitCode> {
+    let PrincipalCommand::Bind { data, serial, person, country: c } = cmd;
+    let data = DataDir::open(&data.dir)?;
+    let store = data.open_store().await?;
+    let person = find_person(&store, &person, country(&c)?).await?;
+    let serial: String = serial.chars().filter(|c| *c != ':').collect::<String>().to_ascii_lowercase();
+    directory::bind_principal(&store, &operator(), &serial, person).await.map_err(refused)?;
+    println!("certificate {serial} now speaks for person {person}");
+    Ok(ExitCode::SUCCESS)
+}

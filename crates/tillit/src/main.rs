@@ -89,6 +89,12 @@ enum Command {
     /// Imports: the HR register.
     #[command(subcommand)]
     Import(directory::ImportCommand),
+    /// Roles on the organisation tree: grant.
+    #[command(subcommand)]
+    Role(directory::RoleCommand),
+    /// API principals: bind a client certificate to a person.
+    #[command(subcommand)]
+    Principal(directory::PrincipalCommand),
 }
 
 fn main() -> ExitCode {
@@ -111,6 +117,8 @@ fn main() -> ExitCode {
             Command::Ca(cmd) => ca::run(cmd).await,
             Command::Org(cmd) => directory::org(cmd).await,
             Command::Import(cmd) => directory::import(cmd).await,
+            Command::Role(cmd) => directory::role(cmd).await,
+            Command::Principal(cmd) => directory::principal(cmd).await,
         }
     });
     match outcome {

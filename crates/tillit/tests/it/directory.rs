@@ -88,6 +88,60 @@ fn hr_import_checks_every_row_is_idempotent_and_ends_employments() {
     assert!(out.contains("0 registered, 0 updated, 1 unchanged, 1 no longer listed"), "{out}");
     let (_, out, _) = import(data, &shorter, &[]);
     assert!(out.contains("1 unchanged, 0 no longer listed"), "a second run ends nothing again: {out}");
+
+    // Roles (R-ORG-2, R-ORG-3) and an API principal for the RA administrator.
+    tillit_ok(&["role", "grant", "--data", data, "--person", "19121212-1212", "--role", "ra", "--org", "K1"]);
+    let twice =
+        run(&["role", "grant", "--data", data, "--person", "19121212-1212", "--role", "ra", "--org", "U3"]);
+    assert!(text(&twice.stderr).contains("R-ORG-2"), "{}", text(&twice.stderr));
+    let kra =
+        run(&["role", "grant", "--data", data, "--person", "19800101-0001", "--role", "kra", "--org", "U3"]);
+    assert!(!kra.status.success());
+    assert!(text(&kra.stderr).contains("R-ORG-3: training"), "{}", text(&kra.stderr));
+    let nobody =
+        run(&["role", "grant", "--data", data, "--person", "19700101-0003", "--role", "ra", "--org", "K1"]);
+    assert!(text(&nobody.stderr).contains("no person with national id"), "{}", text(&nobody.stderr));
+    crate::ca::openssl(
+        dir.path(),
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "admin.key",
+        ]
+        .into_iter()
+        .chain(["-subj", "/CN=ra-admin.example.org", "-out", "admin.csr"])
+        .collect::<Vec<_>>(),
+    );
+    let csr = dir.path().join("admin.csr");
+    let cert = dir.path().join("admin.pem");
+    let issued = tillit_ok(&[
+        "ca",
+        "issue",
+        "--data",
+        data,
+        "--profile",
+        "function",
+        "--csr",
+        csr.to_str().unwrap(),
+        "--out",
+        cert.to_str().unwrap(),
+    ]);
+    let serial = issued.split_whitespace().nth(2).unwrap().to_string();
+    let bound =
+        tillit_ok(&["principal", "bind", "--data", data, "--serial", &serial, "--person", "19121212-1212"]);
+    assert!(bound.contains(&format!("certificate {serial} now speaks for person")), "{bound}");
+    let again = run(&["principal", "bind", "--data", data, "--serial", &serial, "--person", "19121212-1212"]);
+    assert!(text(&again.stderr).contains("exists already"), "{}", text(&again.stderr));
+    let unknown =
+        run(&["principal", "bind", "--data", data, "--serial", "0badc0de", "--person", "19121212-1212"]);
+    assert!(text(&unknown.stderr).contains("no certificate with this serial"), "{}", text(&unknown.stderr));
+
     let (code, report) = verify(Path::new(data));
     assert_eq!(code, 0, "{report}");
 }
