@@ -11,6 +11,7 @@
 pub mod backend;
 pub mod ca;
 mod error;
+pub mod leases;
 mod ledger;
 pub mod people;
 pub mod records;

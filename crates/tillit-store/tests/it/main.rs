@@ -7,6 +7,7 @@ mod support;
 
 mod audit;
 mod ca;
+mod leases;
 mod people;
 mod processes;
 mod records;
