@@ -93,6 +93,26 @@ fn json_address(a: &Option<Address>) -> Result<Option<String>, StoreError> {
         .map_err(|e| StoreError::CorruptRow { table: "persons", reason: e.to_string() })
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a person's changeable fields, `given_names` to `updated_us`, in column order.
+fn bind_fields<'q>(query: AnyQuery<'q>, p: &Person) -> Result<AnyQuery<'q>, StoreError> {
+    Ok(query
+        .bind(p.given_names.clone())
+        .bind(p.family_name.clone())
+        .bind(p.preferred_name.clone())
+        .bind(search_name(&p.family_name, &p.given_names))
+        .bind(p.hsa_id.as_ref().map(|h| h.normalised().to_string()))
+        .bind(p.email.clone())
+        .bind(p.mobile.clone())
+        .bind(json_address(&p.address)?)
+        .bind(json_address(&p.delivery_address)?)
+        .bind(p.licensed_title.clone())
+        .bind(i32::from(p.protected))
+        .bind(p.name_checked.map(text_date))
+        .bind(now_us()))
+}
+
 fn person_row(row: &AnyRow, employments: Vec<Employment>) -> Result<PersonRecord, StoreError> {
     let corrupt = |detail: String| StoreError::CorruptRow { table: "persons", reason: detail };
     let country: String = row.try_get(1)?;
@@ -205,29 +225,15 @@ impl Tx<'_> {
     /// Registers a person with their employments. A national id that is registered already
     /// is refused with [`StoreError::Duplicate`].
     pub async fn insert_person(&mut self, p: &Person) -> Result<(), StoreError> {
-        let result = sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO persons (id, country, national_id, given_names, family_name, preferred_name, search_name, \
              hsa_id, email, mobile, address, delivery_address, licensed_title, protected, name_checked, updated_us) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING",
         )
         .bind(p.id.to_string())
         .bind(p.national_id.country().code())
-        .bind(p.national_id.normalised())
-        .bind(&p.given_names)
-        .bind(&p.family_name)
-        .bind(p.preferred_name.clone())
-        .bind(search_name(&p.family_name, &p.given_names))
-        .bind(p.hsa_id.as_ref().map(|h| h.normalised().to_string()))
-        .bind(p.email.clone())
-        .bind(p.mobile.clone())
-        .bind(json_address(&p.address)?)
-        .bind(json_address(&p.delivery_address)?)
-        .bind(p.licensed_title.clone())
-        .bind(i32::from(p.protected))
-        .bind(p.name_checked.map(text_date))
-        .bind(now_us())
-        .execute(self.conn())
-        .await?;
+        .bind(p.national_id.normalised().to_string());
+        let result = bind_fields(query, p)?.execute(self.conn()).await?;
         if result.rows_affected() == 0 {
             return Err(StoreError::Duplicate {
                 what: "person (national id or HSA-id)",
@@ -297,27 +303,12 @@ impl Tx<'_> {
 
     /// Stores a changed person record and replaces their employments.
     pub async fn update_person(&mut self, p: &Person) -> Result<(), StoreError> {
-        sqlx::query(
+        let query = sqlx::query(
             "UPDATE persons SET given_names = $1, family_name = $2, preferred_name = $3, search_name = $4, \
              hsa_id = $5, email = $6, mobile = $7, address = $8, delivery_address = $9, licensed_title = $10, \
              protected = $11, name_checked = $12, updated_us = $13 WHERE id = $14",
-        )
-        .bind(&p.given_names)
-        .bind(&p.family_name)
-        .bind(p.preferred_name.clone())
-        .bind(search_name(&p.family_name, &p.given_names))
-        .bind(p.hsa_id.as_ref().map(|h| h.normalised().to_string()))
-        .bind(p.email.clone())
-        .bind(p.mobile.clone())
-        .bind(json_address(&p.address)?)
-        .bind(json_address(&p.delivery_address)?)
-        .bind(p.licensed_title.clone())
-        .bind(i32::from(p.protected))
-        .bind(p.name_checked.map(text_date))
-        .bind(now_us())
-        .bind(p.id.to_string())
-        .execute(self.conn())
-        .await?;
+        );
+        bind_fields(query, p)?.bind(p.id.to_string()).execute(self.conn()).await?;
         self.replace_employments(p).await
     }
 
