@@ -70,6 +70,7 @@ pub fn v1_routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(crate::ra_api::orgs))
         .routes(routes!(crate::ra_api::persons))
         .routes(routes!(crate::ra_api::person))
+        .routes(routes!(crate::ra_api::person_roles))
 }
 
 /// The body of the health endpoints.

@@ -251,3 +251,60 @@ pub async fn person(
         not_secured_because: secured.err(),
     }))
 }
+
+/// A role a person holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleRow {
+    /// The grant's id.
+    pub id: String,
+    /// The role (`kra`, `ra`, …).
+    pub role: String,
+    /// The root of the subtree it applies to.
+    pub scope: String,
+    /// The name of that node.
+    pub scope_name: String,
+}
+
+/// The person's role table (R-ORG-4: a change is visible at once), for a caller who may
+/// read the person (R-ORG-1); a person outside the caller's scope is "not found".
+#[utoipa::path(get, path = "/api/v1/persons/{id}/roles", tag = "ra",
+    params(("id" = String, Path, description = "The person's id")),
+    security(("clientCertificate" = [])),
+    responses(
+        (status = 200, description = "The roles in force", body = [RoleRow]),
+        (status = 404, description = "No such person in the caller's scope", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn person_roles(
+    State(state): State<Arc<AppState>>,
+    cert: ClientCert,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RoleRow>>, Problem> {
+    let caller = Caller::of(&state, &cert).await?;
+    let path = format!("/api/v1/persons/{id}/roles");
+    let person_id: PersonId = id
+        .parse()
+        .map_err(|_| Problem::from(Refusal::field("R-PER-1", "id", "is not a person id (a UUID)")))?;
+    let record = state.store.person(person_id).await?.ok_or_else(|| Problem::not_found(&path))?;
+    let visible = record
+        .person
+        .employments
+        .iter()
+        .any(|e| caller.principal.can(&caller.tree, Permission::ReadPeople, e.org));
+    if !visible {
+        return Err(Problem::not_found(&path));
+    }
+    let mut rows: Vec<RoleRow> = state
+        .store
+        .grants_of(person_id)
+        .await?
+        .into_iter()
+        .map(|g| RoleRow {
+            id: g.id.to_string(),
+            role: g.role.as_str().to_string(),
+            scope: g.scope.to_string(),
+            scope_name: caller.tree.get(g.scope).map(|o| o.name.clone()).unwrap_or_default(),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.role.cmp(&b.role).then(a.scope.cmp(&b.scope)));
+    Ok(Json(rows))
+}

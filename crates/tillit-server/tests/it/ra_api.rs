@@ -135,6 +135,14 @@ async fn every_endpoint_times_every_role_inside_and_outside_its_subtree() {
         }
         let (status, _) = get(format!("/api/v1/persons/{}", outside.id)).await;
         check(&mut wrong, "person outside", status, 404);
+        // The officer's own role table (R-ORG-4), and the outside person's.
+        let (status, body) = get(format!("/api/v1/persons/{}/roles", officer.id)).await;
+        check(&mut wrong, "roles inside", status, if reads { 200 } else { 404 });
+        if status == 200 && body[0]["role"] != role.as_str() {
+            wrong.push(format!("{role:?}: role table {body}"));
+        }
+        let (status, _) = get(format!("/api/v1/persons/{}/roles", outside.id)).await;
+        check(&mut wrong, "roles outside", status, 404);
         let (status, body) = get(format!("/api/v1/persons/{}", hidden.id)).await;
         check(&mut wrong, "protected person inside", status, if reads { 200 } else { 404 });
         if status == 200 {
