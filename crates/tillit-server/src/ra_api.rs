@@ -176,10 +176,19 @@ pub async fn persons(
         orgs: Some(caller.nodes(Permission::ReadPeople)),
         may_see_protected: caller.sees_protected_everywhere(),
         limit,
-        after: search.after,
+        after: match search.after.as_deref() {
+            None => None,
+            Some(text) => Some(text.parse::<PersonId>().map_err(|_| {
+                Problem::from(Refusal::field(
+                    "R-PER-1",
+                    "after",
+                    "is not the `next` value of a previous page",
+                ))
+            })?),
+        },
     };
     let rows = state.store.search_persons(&query).await?;
-    let next = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.key.clone())).flatten();
+    let next = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
     Ok(Json(PersonPage {
         persons: rows
             .into_iter()

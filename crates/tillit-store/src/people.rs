@@ -41,9 +41,9 @@ pub struct PersonQuery {
     pub may_see_protected: bool,
     /// The most rows to return.
     pub limit: u32,
-    /// Continue after this search key (pagination): the `key` of the last row of the
+    /// Continue after this person (pagination): the `id` of the last row of the
     /// previous page.
-    pub after: Option<String>,
+    pub after: Option<PersonId>,
 }
 
 /// One row of a person search, redacted for the viewer (R-PER-3).
@@ -57,8 +57,6 @@ pub struct PersonSummary {
     pub hsa_id: Option<String>,
     /// Whether the identity is protected.
     pub protected: bool,
-    /// The pagination key of this row.
-    pub key: String,
 }
 
 /// The lower-case search key of a name: family name, then given names.
@@ -593,7 +591,7 @@ impl Store {
         let text = q.text.trim();
         let exact = NationalIdOrHsa::guess(text);
         let sql = String::from(
-            "SELECT id, given_names, family_name, preferred_name, hsa_id, protected, search_name FROM persons \
+            "SELECT id, given_names, family_name, preferred_name, hsa_id, protected FROM persons \
              WHERE removed_us IS NULL",
         );
         let mut sql = Sql { text: sql, binds: Vec::new() };
@@ -622,9 +620,25 @@ impl Store {
                 }
             }
         }
-        if let Some(after) = &q.after {
-            let p = sql.param(after);
-            sql.text.push_str(&format!(" AND search_name || ' ' || id > {p}"));
+        if let Some(after) = q.after {
+            // The cursor is a person id. It names a position only in a name search, and only
+            // when the viewer may see that person: a protected person's id as cursor would
+            // reveal where the hidden name sorts (R-PER-3). Otherwise the page is empty.
+            if exact.is_some() {
+                return Ok(Vec::new());
+            }
+            let row = sqlx::query("SELECT search_name, protected FROM persons WHERE id = $1")
+                .bind(after.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+            let Some(row) = row else { return Ok(Vec::new()) };
+            let protected: i32 = row.try_get(1)?;
+            if protected != 0 && !q.may_see_protected {
+                return Ok(Vec::new());
+            }
+            let name: String = row.try_get(0)?;
+            let (n1, n2, id) = (sql.param(&name), sql.param(&name), sql.param(&after.to_string()));
+            sql.text.push_str(&format!(" AND (search_name > {n1} OR (search_name = {n2} AND id > {id}))"));
         }
         if let Some(orgs) = &q.orgs {
             if orgs.is_empty() {
@@ -649,7 +663,6 @@ impl Store {
                 let family: String = row.try_get(2)?;
                 let preferred: Option<String> = row.try_get(3)?;
                 let protected: i32 = row.try_get(5)?;
-                let search: String = row.try_get(6)?;
                 let protected = protected != 0;
                 let name = if protected && !q.may_see_protected {
                     PROTECTED.to_string()
@@ -657,7 +670,6 @@ impl Store {
                     format!("{} {family}", preferred.unwrap_or(given))
                 };
                 Ok(PersonSummary {
-                    key: format!("{search} {id}"),
                     id: parse_uuid(&id, "persons")?,
                     name,
                     hsa_id: row.try_get(4)?,

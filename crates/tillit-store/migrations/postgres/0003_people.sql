@@ -19,7 +19,7 @@ CREATE TABLE persons (
     given_names       TEXT NOT NULL,
     family_name       TEXT NOT NULL,
     preferred_name    TEXT,
-    search_name       TEXT NOT NULL,
+    search_name       TEXT COLLATE "C" NOT NULL,
     hsa_id            TEXT UNIQUE,
     email             TEXT,
     mobile            TEXT,

@@ -108,10 +108,19 @@ both_backends! {
         // Pagination continues after the last key.
         let first = store.search_persons(&PersonQuery { limit: 1, ..query("tolv", None, true) }).await.unwrap();
         let next = store
-            .search_persons(&PersonQuery { after: Some(first[0].key.clone()), ..query("tolv", None, true) })
+            .search_persons(&PersonQuery { after: Some(first[0].id), ..query("tolv", None, true) })
             .await
             .unwrap();
         assert_eq!(names(next), ["Maria Tolvberg"]);
+        // A protected person's id is no cursor for a viewer without the right: it would
+        // show where the hidden name sorts (R-PER-3). Nor is any cursor on an exact search.
+        let probe = PersonQuery { after: Some(hidden.id), ..query("a", None, false) };
+        assert!(store.search_persons(&probe).await.unwrap().is_empty());
+        let exact = PersonQuery { after: Some(first[0].id), ..query("198001010001", None, true) };
+        assert!(store.search_persons(&exact).await.unwrap().is_empty());
+        // Rows carry no name-derived key: the only text is the (redacted) name.
+        let found = store.search_persons(&query("198001010001", None, false)).await.unwrap();
+        assert!(!format!("{found:?}").to_lowercase().contains("tolvberg"), "{found:?}");
 
         // Update replaces fields and employments.
         let mut changed = anna.clone();
