@@ -107,6 +107,9 @@ pub struct ImportReport {
     pub unchanged: u64,
     /// Persons no longer listed whose employments were ended.
     pub ended: u64,
+    /// Persons with a protected identity left as they were, because the importer lacks the
+    /// protected-identity right (R-PER-3).
+    pub protected_skipped: u64,
     /// Bad rows; when there are any, nothing was written.
     pub errors: Vec<RowError>,
     /// SHA-256 of the file, hex.
@@ -215,6 +218,15 @@ pub async fn import_hr<R: Read>(
         report.errors = errors;
         return Ok(report);
     }
+    if rows.is_empty() {
+        // An empty register would end every employment in the subtree.
+        return Err(Refusal::field(
+            "R-PER-1",
+            "file",
+            "has no rows; an empty register would end every employment",
+        )
+        .into());
+    }
     // A person's rows together, in file order.
     rows.sort_by(|a, b| {
         (a.national_id.country(), a.national_id.normalised(), a.line).cmp(&(
@@ -249,6 +261,14 @@ pub async fn import_hr<R: Read>(
         for group in chunk {
             let key = (group[0].national_id.country(), group[0].national_id.normalised());
             let before = existing.get(&key).copied();
+            if before.is_some_and(|p| p.protected) && !opts.may_see_protected {
+                // R-PER-3: only a user with the right administers a protected person.
+                if let Some(p) = before {
+                    seen.insert(p.id);
+                }
+                report.protected_skipped += 1;
+                continue;
+            }
             let id = before.map_or_else(|| PersonId(uuid::Uuid::now_v7()), |p| p.id);
             seen.insert(id);
             match hr::merge(before, group, id, &tree, scope.id, opts.today) {
@@ -324,6 +344,9 @@ async fn end_unlisted(
         for id in chunk {
             let Some(record) = store.person(*id).await? else { continue };
             let mut p = record.person;
+            if p.protected && !opts.may_see_protected {
+                continue; // R-PER-3, as above; not counted by name anywhere.
+            }
             let before = p.employments.clone();
             for e in &mut p.employments {
                 if tree.within(e.org, opts.scope) {

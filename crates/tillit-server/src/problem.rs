@@ -106,6 +106,10 @@ impl IntoResponse for Problem {
 
 impl From<tillit_store::StoreError> for Problem {
     fn from(e: tillit_store::StoreError) -> Self {
+        if let tillit_store::StoreError::Conflict { .. } | tillit_store::StoreError::Duplicate { .. } = e {
+            // Another request changed or created it first: the caller reads again and decides.
+            return Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(e.to_string());
+        }
         if e.is_unavailable() {
             tracing::warn!(error = %e, "database unavailable");
             Problem::unavailable("the database is not reachable")

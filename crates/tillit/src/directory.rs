@@ -199,6 +199,13 @@ pub async fn import(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         report.unchanged,
         report.ended
     );
+    if report.protected_skipped > 0 {
+        println!(
+            "{} persons with a protected identity were left as they were: importing changes to them needs \
+             --protected-identities (the protected-identity right)",
+            report.protected_skipped
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -62,8 +62,9 @@ pub struct HrRow {
     pub end: Option<Date>,
     /// Licensed profession title.
     pub licensed_title: Option<String>,
-    /// Protected identity (R-PER-3).
-    pub protected: bool,
+    /// Protected identity (R-PER-3); `None` when the row does not say (the column is absent
+    /// or empty): then a stored person's protection is kept as it is.
+    pub protected: Option<bool>,
 }
 
 /// A bad row: its line, the column and the reason.
@@ -213,11 +214,12 @@ fn parse_fields(header: &Header, record: &[&str], cx: &RowContext<'_>) -> Result
         check_name("licensed_title", t)?;
     }
     let protected = match header.get(record, "protected") {
-        None | Some("no" | "0" | "false") => false,
-        Some("yes" | "1" | "true") => true,
+        None => None,
+        Some("no" | "0" | "false") => Some(false),
+        Some("yes" | "1" | "true") => Some(true),
         Some(_) => return Err(Refusal::field("R-PER-3", "protected", "must be yes or no")),
     };
-    if protected && !cx.may_see_protected {
+    if protected == Some(true) && !cx.may_see_protected {
         return Err(Refusal::field(
             "R-PER-3",
             "protected",
@@ -257,7 +259,8 @@ pub enum Merge {
 /// outside `scope` are kept as they are; inside it, the register's rows replace them, and an
 /// employment the register no longer lists is ended on `today` (never deleted).
 /// A change of name clears the population-register check (R-PER-2): the names must be
-/// checked again before a credential.
+/// checked again before a credential. The caller never passes a protected person here for an
+/// importer without the protected-identity right (R-PER-3).
 pub fn merge(
     existing: Option<&Person>,
     rows: &[HrRow],
@@ -288,7 +291,7 @@ pub fn merge(
             delivery_address: None,
             employments,
             licensed_title: last.licensed_title.clone(),
-            protected: last.protected,
+            protected: last.protected.unwrap_or(false),
             name_checked: None,
         });
     };
@@ -299,7 +302,8 @@ pub fn merge(
     after.email.clone_from(&last.email);
     after.mobile.clone_from(&last.mobile);
     after.licensed_title.clone_from(&last.licensed_title);
-    after.protected = last.protected;
+    // Protection is only ever lifted by a row that says so (R-PER-3).
+    after.protected = last.protected.unwrap_or(before.protected);
     if after.given_names != before.given_names || after.family_name != before.family_name {
         after.name_checked = None;
     }

@@ -89,6 +89,34 @@ fn hr_import_checks_every_row_is_idempotent_and_ends_employments() {
     let (_, out, _) = import(data, &shorter, &[]);
     assert!(out.contains("1 unchanged, 0 no longer listed"), "a second run ends nothing again: {out}");
 
+    // An empty register is refused: it would end every employment.
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, header).unwrap();
+    let (code, _, err) = import(data, &empty, &[]);
+    assert!(code != 0 && err.contains("has no rows"), "{err}");
+
+    // A protected person (R-PER-3): imported with the right; without it, a file that drops
+    // the flag or the person changes nothing about them.
+    let protected = dir.path().join("protected.csv");
+    std::fs::write(&protected, format!("{header}19121212-1212,Tolvan,Tolvansson,U3,2024-01-01,,no\n19700101-0003,Hemlig,Person,U3,2024-01-01,,yes\n")).unwrap();
+    let (code, out, err) = import(data, &protected, &["--protected-identities"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 registered"), "{out}");
+    let unflagged = dir.path().join("unflagged.csv");
+    std::fs::write(&unflagged, format!("{header}19121212-1212,Tolvan,Tolvansson,U3,2024-01-01,,no\n19700101-0003,Hemlig,Annan,U3,2024-01-01,,no\n")).unwrap();
+    let (code, out, _) = import(data, &unflagged, &[]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("0 updated")
+            && out.contains("1 persons with a protected identity were left as they were"),
+        "{out}"
+    );
+    let (_, out, _) = import(data, &shorter, &[]);
+    assert!(
+        out.contains("0 no longer listed") && !out.contains("1 persons with a protected identity"),
+        "{out}"
+    );
+
     // Roles (R-ORG-2, R-ORG-3) and an API principal for the RA administrator.
     tillit_ok(&["role", "grant", "--data", data, "--person", "19121212-1212", "--role", "ra", "--org", "K1"]);
     let twice =
@@ -99,7 +127,7 @@ fn hr_import_checks_every_row_is_idempotent_and_ends_employments() {
     assert!(!kra.status.success());
     assert!(text(&kra.stderr).contains("R-ORG-3: training"), "{}", text(&kra.stderr));
     let nobody =
-        run(&["role", "grant", "--data", data, "--person", "19700101-0003", "--role", "ra", "--org", "K1"]);
+        run(&["role", "grant", "--data", data, "--person", "19650101-0000", "--role", "ra", "--org", "K1"]);
     assert!(text(&nobody.stderr).contains("no person with national id"), "{}", text(&nobody.stderr));
     crate::ca::openssl(
         dir.path(),
