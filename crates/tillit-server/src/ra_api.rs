@@ -275,7 +275,8 @@ pub struct RoleRow {
 }
 
 /// The person's role table (R-ORG-4: a change is visible at once), for a caller who may
-/// read the person (R-ORG-1); a person outside the caller's scope is "not found".
+/// read the person (R-ORG-1), showing the grants on nodes in the caller's scope; a person
+/// outside the caller's scope is "not found".
 #[utoipa::path(get, path = "/api/v1/persons/{id}/roles", tag = "ra",
     params(("id" = String, Path, description = "The person's id")),
     security(("clientCertificate" = [])),
@@ -307,6 +308,9 @@ pub async fn person_roles(
         .grants_of(person_id)
         .await?
         .into_iter()
+        // Only grants on nodes the caller may read: a grant elsewhere stays out of view
+        // (R-ORG-1).
+        .filter(|g| caller.principal.can(&caller.tree, Permission::ReadPeople, g.scope))
         .map(|g| RoleRow {
             id: g.id.to_string(),
             role: g.role.as_str().to_string(),
