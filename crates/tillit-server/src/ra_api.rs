@@ -57,6 +57,29 @@ impl Caller {
         nodes
     }
 
+    /// The person `id` and the first node of their employments the caller may read people
+    /// in; a person outside the caller's scope is "not found" at `path`, as if absent
+    /// (R-ORG-1).
+    async fn readable_person(
+        &self,
+        state: &AppState,
+        id: &str,
+        path: &str,
+    ) -> Result<(tillit_core::ra::person::Person, OrgId), Problem> {
+        let person_id: PersonId = id
+            .parse()
+            .map_err(|_| Problem::from(Refusal::field("R-PER-1", "id", "is not a person id (a UUID)")))?;
+        let record = state.store.person(person_id).await?.ok_or_else(|| Problem::not_found(path))?;
+        let at = record
+            .person
+            .employments
+            .iter()
+            .find(|e| self.principal.can(&self.tree, Permission::ReadPeople, e.org))
+            .map(|e| e.org)
+            .ok_or_else(|| Problem::not_found(path))?;
+        Ok((record.person, at))
+    }
+
     /// Whether the protected-identity right covers every node the principal reads people in.
     fn sees_protected_everywhere(&self) -> bool {
         let read = self.principal.scopes(Permission::ReadPeople);
@@ -232,18 +255,7 @@ pub async fn person(
     Path(id): Path<String>,
 ) -> Result<Json<PersonView>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let not_found = || Problem::not_found(&format!("/api/v1/persons/{id}"));
-    let person_id: PersonId = id
-        .parse()
-        .map_err(|_| Problem::from(Refusal::field("R-PER-1", "id", "is not a person id (a UUID)")))?;
-    let record = state.store.person(person_id).await?.ok_or_else(not_found)?;
-    let p = record.person;
-    let visible_at = p
-        .employments
-        .iter()
-        .find(|e| caller.principal.can(&caller.tree, Permission::ReadPeople, e.org))
-        .map(|e| e.org);
-    let Some(at) = visible_at else { return Err(not_found()) };
+    let (p, at) = caller.readable_person(&state, &id, &format!("/api/v1/persons/{id}")).await?;
     let may_see = caller.principal.can(&caller.tree, Permission::ProtectedIdentity, at);
     let today = time::OffsetDateTime::now_utc().date();
     let secured = match caller.tree.organisation_of(at) {
@@ -290,22 +302,10 @@ pub async fn person_roles(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<RoleRow>>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let path = format!("/api/v1/persons/{id}/roles");
-    let person_id: PersonId = id
-        .parse()
-        .map_err(|_| Problem::from(Refusal::field("R-PER-1", "id", "is not a person id (a UUID)")))?;
-    let record = state.store.person(person_id).await?.ok_or_else(|| Problem::not_found(&path))?;
-    let visible = record
-        .person
-        .employments
-        .iter()
-        .any(|e| caller.principal.can(&caller.tree, Permission::ReadPeople, e.org));
-    if !visible {
-        return Err(Problem::not_found(&path));
-    }
+    let (p, _) = caller.readable_person(&state, &id, &format!("/api/v1/persons/{id}/roles")).await?;
     let mut rows: Vec<RoleRow> = state
         .store
-        .grants_of(person_id)
+        .grants_of(p.id)
         .await?
         .into_iter()
         // Only grants on nodes the caller may read: a grant elsewhere stays out of view

@@ -499,10 +499,7 @@ impl Store {
                 "SELECT {PERSON_COLUMNS} FROM persons WHERE country = {country} AND national_id IN ({})",
                 list.join(", ")
             );
-            let mut query = sqlx::query(&sql.text);
-            for b in &sql.binds {
-                query = query.bind(b);
-            }
+            let query = sql.query();
             let rows = query.fetch_all(&self.pool).await?;
             let ids: Vec<String> =
                 rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<_, _>>()?;
@@ -532,10 +529,7 @@ impl Store {
                  ORDER BY start_date",
                 list.join(", ")
             );
-            let mut query = sqlx::query(&sql.text);
-            for b in &sql.binds {
-                query = query.bind(b);
-            }
+            let query = sql.query();
             for row in query.fetch_all(&self.pool).await? {
                 let (person, e) = employment_row(&row)?;
                 by_person.entry(person).or_default().push(e);
@@ -557,10 +551,7 @@ impl Store {
                  WHERE p.removed_us IS NULL AND e.org IN ({}) AND (e.end_date IS NULL OR e.end_date >= {day})",
                 list.join(", ")
             );
-            let mut query = sqlx::query(&sql.text);
-            for b in &sql.binds {
-                query = query.bind(b);
-            }
+            let query = sql.query();
             for row in query.fetch_all(&self.pool).await? {
                 let id: String = row.try_get(0)?;
                 ids.push(parse_uuid(&id, "employments")?);
@@ -651,10 +642,7 @@ impl Store {
             ));
         }
         sql.text.push_str(&format!(" ORDER BY search_name, id LIMIT {}", q.limit.clamp(1, 1000)));
-        let mut query = sqlx::query(&sql.text);
-        for b in &sql.binds {
-            query = query.bind(b);
-        }
+        let query = sql.query();
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
@@ -698,27 +686,13 @@ impl Store {
     /// The grants a person holds now (R-ORG-4: read for every request, so a change takes
     /// effect at once).
     pub async fn grants_of(&self, person: PersonId) -> Result<Vec<Grant>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, role, scope FROM role_grants WHERE person = $1 AND removed_us IS NULL")
-                .bind(person.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.try_get(0)?;
-                let role: String = row.try_get(1)?;
-                let scope: String = row.try_get(2)?;
-                Ok(Grant {
-                    id: parse_uuid(&id, "role_grants")?,
-                    person,
-                    role: Role::parse(&role).ok_or_else(|| StoreError::CorruptRow {
-                        table: "role_grants",
-                        reason: format!("role {role:?}"),
-                    })?,
-                    scope: parse_uuid(&scope, "role_grants")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(
+            "SELECT id, person, role, scope FROM role_grants WHERE person = $1 AND removed_us IS NULL",
+        )
+        .bind(person.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(grant_row).collect()
     }
 
     /// Every grant in force, for role tables and reviews (R-ORG-4).
@@ -726,24 +700,25 @@ impl Store {
         let rows = sqlx::query("SELECT id, person, role, scope FROM role_grants WHERE removed_us IS NULL")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.try_get(0)?;
-                let person: String = row.try_get(1)?;
-                let role: String = row.try_get(2)?;
-                let scope: String = row.try_get(3)?;
-                Ok(Grant {
-                    id: parse_uuid(&id, "role_grants")?,
-                    person: parse_uuid(&person, "role_grants")?,
-                    role: Role::parse(&role).ok_or_else(|| StoreError::CorruptRow {
-                        table: "role_grants",
-                        reason: format!("role {role:?}"),
-                    })?,
-                    scope: parse_uuid(&scope, "role_grants")?,
-                })
-            })
-            .collect()
+        rows.iter().map(grant_row).collect()
     }
+}
+
+/// A grant from a row of `id, person, role, scope`.
+fn grant_row(row: &AnyRow) -> Result<Grant, StoreError> {
+    let id: String = row.try_get(0)?;
+    let person: String = row.try_get(1)?;
+    let role: String = row.try_get(2)?;
+    let scope: String = row.try_get(3)?;
+    Ok(Grant {
+        id: parse_uuid(&id, "role_grants")?,
+        person: parse_uuid(&person, "role_grants")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::CorruptRow {
+            table: "role_grants",
+            reason: format!("role {role:?}"),
+        })?,
+        scope: parse_uuid(&scope, "role_grants")?,
+    })
 }
 
 /// How a search text is read: an exact identifier, or a name prefix.
@@ -795,6 +770,11 @@ struct Sql {
 }
 
 impl Sql {
+    /// The query with its parameters bound.
+    fn query(&self) -> AnyQuery<'_> {
+        self.binds.iter().fold(sqlx::query(&self.text), |q, b| q.bind(b))
+    }
+
     /// Adds a parameter and returns its placeholder.
     fn param(&mut self, value: &str) -> String {
         self.binds.push(value.to_string());

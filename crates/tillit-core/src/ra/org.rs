@@ -56,13 +56,17 @@ pub struct Org {
 #[derive(Debug, Clone, Default)]
 pub struct OrgTree {
     nodes: HashMap<OrgId, Org>,
+    /// HR code → node, for the HR import's per-row lookup.
+    by_code: HashMap<String, OrgId>,
 }
 
 impl OrgTree {
     /// A tree of `nodes`, checked: parents exist, no cycles, only organisations at the top,
     /// group companies directly under an organisation.
     pub fn new(nodes: impl IntoIterator<Item = Org>) -> Result<OrgTree, Refusal> {
-        let tree = OrgTree { nodes: nodes.into_iter().map(|o| (o.id, o)).collect() };
+        let nodes: HashMap<OrgId, Org> = nodes.into_iter().map(|o| (o.id, o)).collect();
+        let by_code = nodes.values().filter_map(|o| Some((o.hr_code.clone()?, o.id))).collect();
+        let tree = OrgTree { nodes, by_code };
         for org in tree.nodes.values() {
             tree.check_placement(org)?;
         }
@@ -166,7 +170,7 @@ impl OrgTree {
 
     /// The node whose HR code is `code`.
     pub fn by_hr_code(&self, code: &str) -> Option<&Org> {
-        self.nodes.values().find(|o| o.hr_code.as_deref() == Some(code))
+        self.by_code.get(code).and_then(|id| self.nodes.get(id))
     }
 
     /// Every node in the subtree rooted at `root`, `root` included.
