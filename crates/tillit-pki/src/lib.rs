@@ -12,6 +12,7 @@ pub mod ocsp;
 pub mod pkcs11;
 pub mod profile;
 pub mod signer;
+pub mod token;
 pub mod x509;
 
 pub use keystore::{Ed25519FileKey, KeystoreError, Passphrase};

@@ -48,7 +48,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn err(message: impl Into<String>) -> SignerError {
+pub(crate) fn err(message: impl Into<String>) -> SignerError {
     SignerError::Pkcs11(message.into())
 }
 
@@ -99,17 +99,17 @@ fn load_module(path: &Path) -> Result<Pkcs11, SignerError> {
 }
 
 /// A token named by a URI, with the module that serves it and the PIN to log in with.
-struct Token {
+pub(crate) struct Token {
     pkcs11: Pkcs11,
     uri: Pkcs11Uri,
     /// How to name the token in messages: `token "tillit-ci"`.
-    name: String,
+    pub(crate) name: String,
     pin: Option<AuthPin>,
     protected_path: bool,
 }
 
 impl Token {
-    fn connect(uri: &Pkcs11Uri) -> Result<(Self, Slot), SignerError> {
+    pub(crate) fn connect(uri: &Pkcs11Uri) -> Result<(Self, Slot), SignerError> {
         let name = describe_token(uri);
         let Some(module_path) = uri.module_path() else {
             let hint = match uri.module_name() {
@@ -137,7 +137,7 @@ impl Token {
         Ok((token, slot))
     }
 
-    fn fail(&self, what: &str, e: &CkError) -> SignerError {
+    pub(crate) fn fail(&self, what: &str, e: &CkError) -> SignerError {
         err(format!("{}: cannot {what}: {}", self.name, ck(e)))
     }
 
@@ -173,15 +173,33 @@ impl Token {
     }
 
     /// A new session on `slot`, logged in as the user.
-    fn session(&self, slot: Slot, read_write: bool) -> Result<Session, SignerError> {
+    pub(crate) fn session(&self, slot: Slot, read_write: bool) -> Result<Session, SignerError> {
         let session =
             if read_write { self.pkcs11.open_rw_session(slot) } else { self.pkcs11.open_ro_session(slot) }
                 .map_err(|e| self.fail("open a session", &e))?;
         match session.login(UserType::User, self.pin.as_ref()) {
             // The login is per application and token: another session did it already.
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
-            Err(e) => Err(self.fail("log in as user", &e)),
+            Err(e) => Err(self.login_failed(&e)),
         }
+    }
+}
+
+impl Token {
+    /// A failed C_Login in words: a wrong or locked PIN is said as such, since the user
+    /// can act on it (and every wrong try counts against the PIN on a card).
+    fn login_failed(&self, e: &CkError) -> SignerError {
+        let hint = match e {
+            CkError::Pkcs11(RvError::PinIncorrect, _) => {
+                "the PIN is wrong (each wrong try counts towards locking it; check pin-value or pin-source)"
+            }
+            CkError::Pkcs11(RvError::PinLocked, _) => "the PIN is locked: unblock it with the PUK first",
+            CkError::Pkcs11(RvError::PinLenRange, _) => "the PIN has a length the token does not accept",
+            CkError::Pkcs11(RvError::PinExpired, _) => "the PIN has expired: change it first",
+            CkError::Pkcs11(RvError::PinInvalid, _) => "the PIN has characters the token does not accept",
+            _ => return self.fail("log in as user", e),
+        };
+        err(format!("{}: cannot log in: {hint} ({})", self.name, ck(e)))
     }
 }
 
@@ -234,6 +252,8 @@ struct State {
 pub struct Pkcs11Signer {
     algorithm: KeyAlgorithm,
     label: String,
+    /// The key's CKA_ID when it was opened by it (labels need not be unique then).
+    id: Option<Vec<u8>>,
     public: SubjectPublicKeyInfoOwned,
     token: Token,
     state: Mutex<State>,
@@ -268,39 +288,8 @@ impl Pkcs11Signer {
         }
         let mut id = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut id);
-        let common = |private: bool| {
-            vec![
-                Attribute::Token(true),
-                Attribute::Private(private),
-                Attribute::Label(label.as_bytes().to_vec()),
-                Attribute::Id(id.to_vec()),
-            ]
-        };
-        let mut public = common(false);
-        public.push(Attribute::Verify(true));
-        let mut private = common(true);
-        private.extend([Attribute::Sensitive(true), Attribute::Extractable(false), Attribute::Sign(true)]);
-        let mechanism = if algorithm.is_rsa() {
-            public.extend([
-                Attribute::ModulusBits(rsa_bits(algorithm).into()),
-                Attribute::PublicExponent(vec![0x01, 0x00, 0x01]),
-                Attribute::Encrypt(false),
-                Attribute::Wrap(false),
-            ]);
-            private.extend([Attribute::Decrypt(false), Attribute::Unwrap(false)]);
-            Mechanism::RsaPkcsKeyPairGen
-        } else {
-            let params = curve(algorithm)
-                .to_der()
-                .map_err(|e| err(format!("cannot encode the curve of {algorithm}: {e}")))?;
-            public.push(Attribute::EcParams(params));
-            private.push(Attribute::Derive(false));
-            Mechanism::EccKeyPairGen
-        };
-        let (public_key, private_key) = session
-            .generate_key_pair(&mechanism, &public, &private)
-            .map_err(|e| token.fail(&format!("generate a {algorithm} key labelled {label:?}"), &e))?;
-        Self::with_key(token, slot, session, label, algorithm, private_key, Some(public_key))
+        let (public_key, private_key) = generate_pair(&token, &session, label, &id, algorithm)?;
+        Self::with_key(token, slot, session, label, algorithm, private_key, Some(public_key), None)
     }
 
     /// Opens the key labelled `label` on the token named by `uri`, and checks that it is a key
@@ -309,14 +298,35 @@ impl Pkcs11Signer {
         check_label(label)?;
         let (token, slot) = Token::connect(uri)?;
         let session = token.session(slot, false)?;
-        let private_key = find_key(&token, &session, ObjectClass::PRIVATE_KEY, label)?
+        let private_key = find_key(&token, &session, ObjectClass::PRIVATE_KEY, label, None)?
             .ok_or_else(|| err(format!("{}: no private key labelled {label:?}", token.name)))?;
-        let public_key = find_key(&token, &session, ObjectClass::PUBLIC_KEY, label)?;
-        Self::with_key(token, slot, session, label, algorithm, private_key, public_key)
+        let public_key = find_key(&token, &session, ObjectClass::PUBLIC_KEY, label, None)?;
+        Self::with_key(token, slot, session, label, algorithm, private_key, public_key, None)
+    }
+
+    /// Opens the key pair labelled `label` with CKA_ID `id` on the token named by `uri`, and
+    /// checks that it is a key of `algorithm`. Other key pairs may carry the same label (a
+    /// card holding the old and the new credential while one replaces the other).
+    pub fn open_id(
+        uri: &Pkcs11Uri,
+        label: &str,
+        id: &[u8],
+        algorithm: KeyAlgorithm,
+    ) -> Result<Self, SignerError> {
+        check_label(label)?;
+        let (token, slot) = Token::connect(uri)?;
+        let session = token.session(slot, false)?;
+        let private_key =
+            find_key(&token, &session, ObjectClass::PRIVATE_KEY, label, Some(id))?.ok_or_else(|| {
+                err(format!("{}: no private key labelled {label:?} with id {}", token.name, hex_id(id)))
+            })?;
+        let public_key = find_key(&token, &session, ObjectClass::PUBLIC_KEY, label, Some(id))?;
+        Self::with_key(token, slot, session, label, algorithm, private_key, public_key, Some(id.to_vec()))
     }
 
     /// The signer of a key found or made on the token: reads and checks its public key, and
     /// keeps the session as the first of the pool.
+    #[allow(clippy::too_many_arguments)]
     fn with_key(
         token: Token,
         slot: Slot,
@@ -325,11 +335,13 @@ impl Pkcs11Signer {
         algorithm: KeyAlgorithm,
         private_key: ObjectHandle,
         public_key: Option<ObjectHandle>,
+        id: Option<Vec<u8>>,
     ) -> Result<Self, SignerError> {
         let spki = read_public_key(&token, &session, label, algorithm, private_key, public_key)?;
         Ok(Pkcs11Signer {
             algorithm,
             label: label.to_owned(),
+            id,
             public: spki,
             state: Mutex::new(State { slot, key: private_key, idle: vec![session] }),
             token,
@@ -365,7 +377,7 @@ impl Pkcs11Signer {
         state.idle.clear();
         let slot = self.token.find_slot()?;
         let session = self.token.session(slot, false)?;
-        let key = find_key(&self.token, &session, ObjectClass::PRIVATE_KEY, &self.label)?
+        let key = find_key(&self.token, &session, ObjectClass::PRIVATE_KEY, &self.label, self.id.as_deref())?
             .ok_or_else(|| err(format!("{}: the private key {:?} is gone", self.token.name, self.label)))?;
         *state = State { slot, key, idle: vec![session] };
         Ok(())
@@ -431,6 +443,50 @@ impl Signer for Pkcs11Signer {
     }
 }
 
+/// Generates a key pair of `algorithm` on the token, both halves labelled `label` with CKA_ID
+/// `id`; the private key sensitive, not extractable, for signing only. Returns the (public,
+/// private) handles. Checks nothing about existing objects: the callers decide.
+pub(crate) fn generate_pair(
+    token: &Token,
+    session: &Session,
+    label: &str,
+    id: &[u8],
+    algorithm: KeyAlgorithm,
+) -> Result<(ObjectHandle, ObjectHandle), SignerError> {
+    let common = |private: bool| {
+        vec![
+            Attribute::Token(true),
+            Attribute::Private(private),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.to_vec()),
+        ]
+    };
+    let mut public = common(false);
+    public.push(Attribute::Verify(true));
+    let mut private = common(true);
+    private.extend([Attribute::Sensitive(true), Attribute::Extractable(false), Attribute::Sign(true)]);
+    let mechanism = if algorithm.is_rsa() {
+        public.extend([
+            Attribute::ModulusBits(rsa_bits(algorithm).into()),
+            Attribute::PublicExponent(vec![0x01, 0x00, 0x01]),
+            Attribute::Encrypt(false),
+            Attribute::Wrap(false),
+        ]);
+        private.extend([Attribute::Decrypt(false), Attribute::Unwrap(false)]);
+        Mechanism::RsaPkcsKeyPairGen
+    } else {
+        let params = curve(algorithm)
+            .to_der()
+            .map_err(|e| err(format!("cannot encode the curve of {algorithm}: {e}")))?;
+        public.push(Attribute::EcParams(params));
+        private.push(Attribute::Derive(false));
+        Mechanism::EccKeyPairGen
+    };
+    session
+        .generate_key_pair(&mechanism, &public, &private)
+        .map_err(|e| token.fail(&format!("generate a {algorithm} key labelled {label:?}"), &e))
+}
+
 /// ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 5480, RFC 3279).
 #[derive(der::Sequence)]
 struct EcdsaSigValue<'a> {
@@ -447,7 +503,12 @@ fn ecdsa_der(raw: &[u8], len: usize) -> Option<Vec<u8>> {
     EcdsaSigValue { r: UintRef::new(r).ok()?, s: UintRef::new(s).ok()? }.to_der().ok()
 }
 
-fn check_label(label: &str) -> Result<(), SignerError> {
+/// A CKA_ID as lower-case hex, for messages.
+pub(crate) fn hex_id(id: &[u8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn check_label(label: &str) -> Result<(), SignerError> {
     if label.is_empty() {
         return Err(err("a PKCS#11 key needs a non-empty label"));
     }
@@ -478,19 +539,22 @@ fn curve_name(curve: ObjectIdentifier) -> String {
     }
 }
 
-/// The key of `class` labelled `label` on the token, if there is exactly one.
+/// The key of `class` labelled `label` (and with CKA_ID `id`, when given) on the token, if
+/// there is exactly one.
 fn find_key(
     token: &Token,
     session: &Session,
     class: ObjectClass,
     label: &str,
+    id: Option<&[u8]>,
 ) -> Result<Option<ObjectHandle>, SignerError> {
+    let mut template =
+        vec![Attribute::Token(true), Attribute::Class(class), Attribute::Label(label.as_bytes().to_vec())];
+    if let Some(id) = id {
+        template.push(Attribute::Id(id.to_vec()));
+    }
     let found = session
-        .find_objects(&[
-            Attribute::Token(true),
-            Attribute::Class(class),
-            Attribute::Label(label.as_bytes().to_vec()),
-        ])
+        .find_objects(&template)
         .map_err(|e| token.fail(&format!("search for the key {label:?}"), &e))?;
     match found.as_slice() {
         [] => Ok(None),

@@ -34,6 +34,8 @@ pub mod oid {
     pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
     /// sha384WithRSAEncryption.
     pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    /// id-Ed25519 (RFC 8410): both the key's and the signature's algorithm.
+    pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
 }
 
 /// The key types a tillit CA can have.
@@ -313,8 +315,9 @@ pub fn rsa_spki(rsa_public_key_der: &[u8]) -> Result<SubjectPublicKeyInfoOwned, 
 
 /// Verifies a signature made by a key with this SubjectPublicKeyInfo, for the signature
 /// algorithm `signature_algorithm` (used for PKCS#10 proof of possession and for checking our
-/// own certificates). Accepts RSA 2048-4096 bits (PKCS#1 v1.5, SHA-256/384/512) and ECDSA
-/// P-256/P-384 (SHA-256/384).
+/// own certificates, and for officers' passkey signatures). Accepts RSA 2048-8192 bits
+/// (PKCS#1 v1.5, SHA-256/384/512), ECDSA P-256/P-384 (SHA-256/384) and Ed25519 (RFC 8410:
+/// `id-Ed25519` as both the key's and the signature's algorithm, no parameters).
 pub fn verify_signature(
     spki: &SubjectPublicKeyInfoOwned,
     signature_algorithm: &AlgorithmIdentifierOwned,
@@ -339,6 +342,7 @@ pub fn verify_signature(
                 _ => return false,
             }
         }
+        (oid::ED25519, oid::ED25519) if spki.algorithm.parameters.is_none() => &rs::ED25519,
         _ => return false,
     };
     rs::UnparsedPublicKey::new(alg, key).verify(message, signature).is_ok()
@@ -378,6 +382,41 @@ mod tests {
                 "{alg}"
             );
         }
+    }
+
+    #[test]
+    fn ed25519_signatures_verify() {
+        let rng = SystemRandom::new();
+        let pkcs8 = rs::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let pair = rs::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let spki = SubjectPublicKeyInfoOwned {
+            algorithm: AlgorithmIdentifierOwned { oid: oid::ED25519, parameters: None },
+            subject_public_key: BitString::from_bytes(pair.public_key().as_ref()).unwrap(),
+        };
+        // Through DER and back, as a stored key is read.
+        let spki = spki_from_der(&spki_der(&spki).unwrap()).unwrap();
+        let ed25519 = AlgorithmIdentifierOwned { oid: oid::ED25519, parameters: None };
+        let sig = pair.sign(b"tbs");
+        assert!(verify_signature(&spki, &ed25519, b"tbs", sig.as_ref()));
+        assert!(!verify_signature(&spki, &ed25519, b"tbS", sig.as_ref()));
+        let mut bad = sig.as_ref().to_vec();
+        bad[10] ^= 1;
+        assert!(!verify_signature(&spki, &ed25519, b"tbs", &bad));
+        // Only with the Ed25519 signature algorithm, and only an Ed25519 key.
+        let ecdsa = KeyAlgorithm::EcdsaP256.signature_algorithm();
+        assert!(!verify_signature(&spki, &ecdsa, b"tbs", sig.as_ref()));
+        let p256 = FileSigner::from_pkcs8(
+            Path::new("mem"),
+            KeyAlgorithm::EcdsaP256,
+            &generate_pkcs8(KeyAlgorithm::EcdsaP256).unwrap(),
+        )
+        .unwrap();
+        let ec_sig = p256.sign(b"tbs").unwrap();
+        assert!(!verify_signature(p256.public_key(), &ed25519, b"tbs", &ec_sig));
+        // An Ed25519 key with parameters is not RFC 8410's.
+        let mut with_params = spki.clone();
+        with_params.algorithm.parameters = Some(AnyRef::NULL.into());
+        assert!(!verify_signature(&with_params, &ed25519, b"tbs", sig.as_ref()));
     }
 
     #[test]

@@ -4,3 +4,4 @@
 mod csr;
 mod ocsp;
 mod pkcs11;
+mod token;
