@@ -111,6 +111,18 @@ impl Backend {
         }
     }
 
+    /// The database's clock, microseconds since the Unix epoch, as an SQL expression. Leases
+    /// and the outbox's retry times are compared with it, so nodes whose clocks drift apart
+    /// still agree on when a lease expired or a message is due: all of them read the one
+    /// clock of the database server.
+    pub(crate) fn now_us_sql(self) -> &'static str {
+        match self {
+            // julianday('now') has millisecond precision; 2440587.5 is the Unix epoch.
+            Backend::Sqlite => "CAST(ROUND((julianday('now') - 2440587.5) * 86400000000.0) AS BIGINT)",
+            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+        }
+    }
+
     fn migrator(self) -> &'static Migrator {
         match self {
             Backend::Sqlite => &SQLITE_MIGRATIONS,

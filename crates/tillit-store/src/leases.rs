@@ -2,10 +2,14 @@
 //! revocation checks, CRL refresh): a job runs only on the node holding its lease. Taking a
 //! lease is one conditional write, so two nodes never both hold it; a holder that dies loses
 //! it when it expires.
+//!
+//! Expiry is measured on the database's clock ([`crate::Backend`]'s `now_us_sql`), never the
+//! node's: nodes whose clocks disagree still agree on when a lease expired. A holder must
+//! renew (take again) its lease well within the TTL while it works; the scheduler renews
+//! before every page of records.
 
 use sqlx::Row as _;
 
-use crate::ledger::now_us;
 use crate::{Store, StoreError};
 
 /// A lease held by this node.
@@ -30,20 +34,14 @@ impl Store {
         holder: &str,
         ttl_us: i64,
     ) -> Result<Option<Lease>, StoreError> {
-        let now = now_us();
-        let expires = now.saturating_add(ttl_us);
-        let row = sqlx::query(
-            "INSERT INTO job_leases (name, holder, expires_us) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET holder = $2, expires_us = $3 \
-             WHERE job_leases.holder = $2 OR job_leases.expires_us < $4 \
-             RETURNING holder, expires_us, last_run_us",
-        )
-        .bind(name)
-        .bind(holder)
-        .bind(expires)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+        let now = self.backend.now_us_sql();
+        let sql = format!(
+            "INSERT INTO job_leases (name, holder, expires_us) VALUES ($1, $2, {now} + $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = $2, expires_us = {now} + $3 \
+             WHERE job_leases.holder = $2 OR job_leases.expires_us < {now} \
+             RETURNING holder, expires_us, last_run_us"
+        );
+        let row = sqlx::query(&sql).bind(name).bind(holder).bind(ttl_us).fetch_optional(&self.pool).await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(Lease {
             name: name.to_string(),
@@ -54,17 +52,15 @@ impl Store {
     }
 
     /// Records that the job finished a run and gives the lease up, if `holder` still holds
-    /// it. Returns whether it did.
+    /// it: it expired a microsecond ago, so another holder may take it at once (the
+    /// database clock may read the same microsecond, or millisecond on SQLite, again).
+    /// Returns whether it did.
     pub async fn finish_lease(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
-        let now = now_us();
-        let result = sqlx::query(
-            "UPDATE job_leases SET last_run_us = $1, expires_us = $1 WHERE name = $2 AND holder = $3",
-        )
-        .bind(now)
-        .bind(name)
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
+        let now = self.backend.now_us_sql();
+        let sql = format!(
+            "UPDATE job_leases SET last_run_us = {now}, expires_us = {now} - 1 WHERE name = $1 AND holder = $2"
+        );
+        let result = sqlx::query(&sql).bind(name).bind(holder).execute(&self.pool).await?;
         Ok(result.rows_affected() == 1)
     }
 }

@@ -8,13 +8,17 @@
 //! organisation's hash chain, signed by the node's audit key, in the same transaction as
 //! the tables they change (SPEC R-AUD-1/2).
 
+pub mod actions;
 pub mod backend;
 pub mod ca;
 mod error;
+pub mod jobs;
 pub mod leases;
 mod ledger;
+pub mod outbox;
 pub mod people;
 pub mod records;
+pub mod reports;
 mod verify;
 
 pub use backend::{Backend, DatabaseUrl};

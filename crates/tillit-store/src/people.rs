@@ -74,13 +74,13 @@ fn parse_date(text: &str, what: &'static str) -> Result<Date, StoreError> {
         .map_err(|_| StoreError::CorruptRow { table: what, reason: format!("date {text:?}") })
 }
 
-fn parse_uuid<T: From<uuid::Uuid>>(text: &str, what: &'static str) -> Result<T, StoreError> {
+pub(crate) fn parse_uuid<T: From<uuid::Uuid>>(text: &str, what: &'static str) -> Result<T, StoreError> {
     uuid::Uuid::from_str(text)
         .map(T::from)
         .map_err(|_| StoreError::CorruptRow { table: what, reason: format!("id {text:?}") })
 }
 
-const PERSON_COLUMNS: &str =
+pub(crate) const PERSON_COLUMNS: &str =
     "id, country, national_id, given_names, family_name, preferred_name, hsa_id, email, \
      mobile, address, delivery_address, licensed_title, protected, name_checked, removed_us";
 
@@ -111,7 +111,7 @@ fn bind_fields<'q>(query: AnyQuery<'q>, p: &Person) -> Result<AnyQuery<'q>, Stor
         .bind(now_us()))
 }
 
-fn person_row(row: &AnyRow, employments: Vec<Employment>) -> Result<PersonRecord, StoreError> {
+pub(crate) fn person_row(row: &AnyRow, employments: Vec<Employment>) -> Result<PersonRecord, StoreError> {
     let corrupt = |detail: String| StoreError::CorruptRow { table: "persons", reason: detail };
     let country: String = row.try_get(1)?;
     let country = Country::from_str(&country).map_err(|_| corrupt(format!("country {country:?}")))?;
@@ -512,7 +512,7 @@ impl Store {
         Ok(found)
     }
 
-    async fn employments_of_many(
+    pub(crate) async fn employments_of_many(
         &self,
         persons: &[String],
     ) -> Result<std::collections::HashMap<String, Vec<Employment>>, StoreError> {
@@ -744,7 +744,7 @@ impl NationalIdOrHsa {
 }
 
 /// Ids per lookup statement (see `insert_persons` on parameters per statement).
-const LOOKUP_BATCH: usize = 100;
+pub(crate) const LOOKUP_BATCH: usize = 100;
 
 /// Appends `rows` groups of `columns` numbered placeholders: `($1, $2), ($3, $4)`.
 fn placeholders(text: &mut String, rows: usize, columns: usize) {
@@ -764,19 +764,19 @@ fn placeholders(text: &mut String, rows: usize, columns: usize) {
 }
 
 /// A query under construction with its text parameters.
-struct Sql {
-    text: String,
-    binds: Vec<String>,
+pub(crate) struct Sql {
+    pub(crate) text: String,
+    pub(crate) binds: Vec<String>,
 }
 
 impl Sql {
     /// The query with its parameters bound.
-    fn query(&self) -> AnyQuery<'_> {
+    pub(crate) fn query(&self) -> AnyQuery<'_> {
         self.binds.iter().fold(sqlx::query(&self.text), |q, b| q.bind(b))
     }
 
     /// Adds a parameter and returns its placeholder.
-    fn param(&mut self, value: &str) -> String {
+    pub(crate) fn param(&mut self, value: &str) -> String {
         self.binds.push(value.to_string());
         format!("${}", self.binds.len())
     }

@@ -38,7 +38,7 @@ pub struct Record<T> {
     pub version: i64,
 }
 
-fn text_date(date: Date) -> String {
+pub(crate) fn text_date(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month() as u8, date.day())
 }
 
@@ -52,9 +52,12 @@ fn corrupt(reason: String) -> StoreError {
     StoreError::CorruptRow { table: "ra_records", reason }
 }
 
-const COLUMNS: &str = "id, person, org, status, due, state, version";
+pub(crate) const COLUMNS: &str = "id, person, org, status, due, state, version";
 
-fn record_row<T: DeserializeOwned>(kind: &'static str, row: &AnyRow) -> Result<Record<T>, StoreError> {
+pub(crate) fn record_row<T: DeserializeOwned>(
+    kind: &'static str,
+    row: &AnyRow,
+) -> Result<Record<T>, StoreError> {
     let person: Option<String> = row.try_get(1)?;
     let org: Option<String> = row.try_get(2)?;
     let due: Option<String> = row.try_get(4)?;

@@ -5,9 +5,12 @@
 
 mod support;
 
+mod actions;
 mod audit;
 mod ca;
 mod leases;
+mod outbox;
 mod people;
 mod processes;
 mod records;
+mod reports;
