@@ -327,6 +327,12 @@ pub struct Card {
     pub replaces: Vec<CardId>,
     /// The reference of the holder's signed receipt, once handed out (R-AUD-3).
     pub receipt: Option<String>,
+    /// The reference of the photo taken at the order (R-CARD-3), for the card supplier.
+    #[serde(default)]
+    pub photo: Option<String>,
+    /// The reference of the signature image taken at the order (R-CARD-3).
+    #[serde(default)]
+    pub signature_image: Option<String>,
     /// Claims with the card supplier (R-CARD-5).
     pub claims: Vec<Claim>,
     /// Why it was deregistered.
@@ -388,6 +394,8 @@ impl Card {
             batch: None,
             replaces,
             receipt: None,
+            photo: None,
+            signature_image: None,
             claims: Vec::new(),
             end_reason: None,
             dates: CardDates::default(),
@@ -420,7 +428,11 @@ impl Card {
         match event {
             CardEvent::OrderBasisCreated { .. } | CardEvent::ReplacementOrdered { .. } => {}
             CardEvent::BatchSent { .. } => {}
-            CardEvent::Ordered { on, .. } => self.step(CardStatus::Ordered, *on),
+            CardEvent::Ordered { on, photo, signature_image, .. } => {
+                self.photo = photo.clone();
+                self.signature_image = signature_image.clone();
+                self.step(CardStatus::Ordered, *on);
+            }
             CardEvent::AddedToBatch { batch, .. } => self.batch = Some(*batch),
             CardEvent::Sent { batch, on, .. } => {
                 self.batch = Some(*batch);

@@ -158,6 +158,10 @@ pub enum CredentialState {
         reason: ReasonCode,
         /// When.
         on: Date,
+        /// The certificates it had, so the next-day check (R-REV-3) asks the CA about each;
+        /// `None` for an order basis never downloaded.
+        #[serde(default)]
+        certificates: Option<Certificates>,
     },
     /// Past its validity, or an order basis never downloaded.
     Expired {
@@ -210,6 +214,60 @@ pub struct Credential {
 }
 
 impl Credential {
+    /// The credential created by a [`CredentialEvent::OrderBasisCreated`].
+    pub fn created(event: &CredentialEvent) -> Option<Credential> {
+        match event {
+            CredentialEvent::OrderBasisCreated {
+                credential,
+                person,
+                card,
+                kind,
+                basis,
+                valid_until,
+                code_expires,
+                ..
+            } => Some(Credential {
+                id: *credential,
+                person: *person,
+                card: *card,
+                kind: *kind,
+                basis: *basis,
+                state: CredentialState::OrderBasis { valid_until: *valid_until, code_expires: *code_expires },
+            }),
+            _ => None,
+        }
+    }
+
+    /// Applies an event: the state every event leaves the credential in. Events about other
+    /// credentials are ignored.
+    pub fn apply(&mut self, event: &CredentialEvent) {
+        match event {
+            CredentialEvent::Issued { credential, certificates, not_after, .. } if *credential == self.id => {
+                self.state = CredentialState::Issued {
+                    certificates: certificates.clone(),
+                    not_after: *not_after,
+                    renewal_notified: false,
+                };
+            }
+            CredentialEvent::Revoked { credential, reason, on, .. } if *credential == self.id => {
+                let certificates = match &self.state {
+                    CredentialState::Issued { certificates, .. } => Some(certificates.clone()),
+                    _ => None,
+                };
+                self.state = CredentialState::Revoked { reason: *reason, on: *on, certificates };
+            }
+            CredentialEvent::Expired { credential, on } if *credential == self.id => {
+                self.state = CredentialState::Expired { on: *on };
+            }
+            CredentialEvent::RenewalNoticeRequested { credential, .. } if *credential == self.id => {
+                if let CredentialState::Issued { renewal_notified, .. } = &mut self.state {
+                    *renewal_notified = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Whether it is issued and within its validity on `day`.
     pub fn is_valid_on(&self, day: Date) -> bool {
         matches!(self.state, CredentialState::Issued { not_after, .. } if day <= not_after)

@@ -18,8 +18,10 @@ use crate::ra::person::{check_email, check_mobile, check_name, Employment, Emplo
 use crate::ra::rule::Refusal;
 
 /// The columns of the import file. `national_id`, `given_names`, `family_name`, `unit` and
-/// `start` are required; the others may be empty or absent.
-pub const COLUMNS: [&str; 13] = [
+/// `start` are required; the others may be empty or absent. `name_checked` is the day the HR
+/// system last checked the names against the population register (Navet in Sweden), which
+/// makes the record "secured" (R-PER-2).
+pub const COLUMNS: [&str; 14] = [
     "country",
     "national_id",
     "given_names",
@@ -33,6 +35,7 @@ pub const COLUMNS: [&str; 13] = [
     "end",
     "licensed_title",
     "protected",
+    "name_checked",
 ];
 
 /// One employment row of the register.
@@ -65,6 +68,8 @@ pub struct HrRow {
     /// Protected identity (R-PER-3); `None` when the row does not say (the column is absent
     /// or empty): then a stored person's protection is kept as it is.
     pub protected: Option<bool>,
+    /// The day the names were checked against the population register (R-PER-2).
+    pub name_checked: Option<Date>,
 }
 
 /// A bad row: its line, the column and the reason.
@@ -226,6 +231,10 @@ fn parse_fields(header: &Header, record: &[&str], cx: &RowContext<'_>) -> Result
             "a protected person may only be imported by a user with the protected-identity right (KUR)",
         ));
     }
+    let name_checked = header.get(record, "name_checked").map(|d| date("name_checked", d)).transpose()?;
+    if name_checked.is_some_and(|d| d > cx.id_options.today) {
+        return Err(Refusal::field("R-PER-2", "name_checked", "is in the future"));
+    }
     Ok(HrRow {
         line: 0,
         national_id,
@@ -240,6 +249,7 @@ fn parse_fields(header: &Header, record: &[&str], cx: &RowContext<'_>) -> Result
         end,
         licensed_title: licensed_title.map(str::to_string),
         protected,
+        name_checked,
     })
 }
 
@@ -292,7 +302,7 @@ pub fn merge(
             employments,
             licensed_title: last.licensed_title.clone(),
             protected: last.protected.unwrap_or(false),
-            name_checked: None,
+            name_checked: last.name_checked,
         });
     };
     let mut after = before.clone();
@@ -305,7 +315,10 @@ pub fn merge(
     // Protection is only ever lifted by a row that says so (R-PER-3).
     after.protected = last.protected.unwrap_or(before.protected);
     if after.given_names != before.given_names || after.family_name != before.family_name {
-        after.name_checked = None;
+        // New names are secured only by a check of the new names (R-PER-2).
+        after.name_checked = last.name_checked;
+    } else if last.name_checked > before.name_checked {
+        after.name_checked = last.name_checked;
     }
     let mut merged: Vec<Employment> =
         before.employments.iter().filter(|e| !tree.within(e.org, scope)).cloned().collect();

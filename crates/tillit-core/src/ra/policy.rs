@@ -72,10 +72,37 @@ impl Policy {
     }
 
     /// Refuses limits that make no sense (zero validity, a reserve limit longer than the
-    /// general one).
+    /// general one) and limits looser than the SPEC's: an organisation may be stricter than
+    /// the rules, never laxer (R-CRED-2 5 years and 180 days, R-CARD-4 3 months, R-RES-3 a
+    /// year, R-CRED-6 at least 45 days' notice).
     pub fn check(&self) -> Result<(), String> {
-        if self.credential_max_years == 0 || self.credential_max_years > 10 {
-            return Err("credential_max_years must be 1 to 10".into());
+        let spec = Policy::default();
+        if self.credential_max_years == 0 || self.credential_max_years > spec.credential_max_years {
+            return Err(format!(
+                "credential_max_years must be 1 to {} (R-CRED-2)",
+                spec.credential_max_years
+            ));
+        }
+        if self.reserve_credential_max_days > spec.reserve_credential_max_days {
+            return Err(format!(
+                "reserve_credential_max_days must be at most {} (R-CRED-2)",
+                spec.reserve_credential_max_days
+            ));
+        }
+        if self.uncollected_card_months > spec.uncollected_card_months {
+            return Err(format!(
+                "uncollected_card_months must be at most {} (R-CARD-4)",
+                spec.uncollected_card_months
+            ));
+        }
+        if self.reserve_reuse_days > spec.reserve_reuse_days {
+            return Err(format!("reserve_reuse_days must be at most {} (R-RES-3)", spec.reserve_reuse_days));
+        }
+        if self.renewal_notice_days < spec.renewal_notice_days {
+            return Err(format!(
+                "renewal_notice_days must be at least {} (R-CRED-6)",
+                spec.renewal_notice_days
+            ));
         }
         if self.reserve_credential_max_days == 0
             || self.reserve_credential_max_days > self.credential_max_years * 365

@@ -261,6 +261,40 @@ pub struct Revocation {
     pub retain_until: Date,
 }
 
+impl Revocation {
+    /// The request recorded by a [`RevocationEvent::Requested`], covering the credentials of
+    /// the [`RevocationEvent::CredentialRevocationRequested`] events beside it.
+    pub fn created(events: &[RevocationEvent]) -> Option<Revocation> {
+        let (id, holder, on, retain_until) = events.iter().find_map(|e| match e {
+            RevocationEvent::Requested { revocation, holder, on, retain_until, .. } => {
+                Some((*revocation, *holder, *on, *retain_until))
+            }
+            _ => None,
+        })?;
+        let credentials = events
+            .iter()
+            .filter_map(|e| match e {
+                RevocationEvent::CredentialRevocationRequested { revocation, credential, .. }
+                    if *revocation == id =>
+                {
+                    Some(*credential)
+                }
+                _ => None,
+            })
+            .collect();
+        Some(Revocation { id, holder, requested_on: on, credentials, checked_on: None, retain_until })
+    }
+
+    /// Applies an event; events about other requests are ignored.
+    pub fn apply(&mut self, event: &RevocationEvent) {
+        if let RevocationEvent::Checked { revocation, on, .. } = event {
+            if *revocation == self.id {
+                self.checked_on = Some(*on);
+            }
+        }
+    }
+}
+
 /// What the revocation routine decided. Ids, codes, dates and references only (R-PER-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]

@@ -433,6 +433,10 @@ pub fn grant(
             Refusal::field("R-ORG-3", "training.completed", "the training is not completed yet")
         })?;
         check_specimen(tree, cmd.specimen.as_ref(), approver, cmd.scope, today)?;
+        // R-ORG-3: the security officer approves someone else's specimen, never their own.
+        ensure(cmd.specimen.as_ref().is_none_or(|s| s.approved_by != cmd.person), || {
+            Refusal::field("R-ORG-3", "specimen.approved_by", "nobody approves their own signature specimen")
+        })?;
     }
     Ok(vec![RoleEvent::Granted {
         grant: cmd.id,

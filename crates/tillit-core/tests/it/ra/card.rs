@@ -85,6 +85,8 @@ pub(super) fn card(status: CardStatus) -> Card {
         batch: None,
         replaces: Vec::new(),
         receipt: None,
+        photo: None,
+        signature_image: None,
         claims: Vec::new(),
         end_reason: None,
         dates: CardDates { delivered: Some(DELIVERED_ON), ..CardDates::default() },

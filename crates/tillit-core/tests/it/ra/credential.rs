@@ -359,7 +359,7 @@ fn must_revoke_first_names_the_same_basis_on_the_same_card() {
     let other_basis = issued(3, IdBasis::NationalId, date!(2027 - 01 - 01));
     let revoked = with_state(
         issued(4, IdBasis::HsaId, date!(2027 - 01 - 01)),
-        CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY },
+        CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY, certificates: None },
     );
     let other_card =
         Credential { card: Some(card_id(2)), ..issued(5, IdBasis::HsaId, date!(2027 - 01 - 01)) };
@@ -393,8 +393,10 @@ fn issued_ev(n: u128, certificates: Certificates, not_after: Date) -> Credential
 fn issue_table() {
     let order = open_order(1, IdBasis::HsaId, date!(2026 - 03 - 16));
     let old = issued(2, IdBasis::HsaId, date!(2027 - 01 - 01));
-    let old_revoked =
-        with_state(old.clone(), CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY });
+    let old_revoked = with_state(
+        old.clone(),
+        CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY, certificates: None },
+    );
     let beside = issued(3, IdBasis::NationalId, date!(2027 - 01 - 01));
     let reserve_order = with_state(
         order.clone(),
@@ -639,7 +641,7 @@ fn revoke_table() {
             "already revoked",
             with_state(
                 issued(1, IdBasis::HsaId, TODAY),
-                CredentialState::Revoked { reason: ReasonCode::Unspecified, on: TODAY },
+                CredentialState::Revoked { reason: ReasonCode::Unspecified, on: TODAY, certificates: None },
             ),
             Want::Refused(STATE, None),
         ),
@@ -691,7 +693,7 @@ fn expiring_lists_valid_credentials_in_the_period() {
     let c = issued(3, IdBasis::HsaId, date!(2026 - 05 - 01));
     let revoked = with_state(
         issued(4, IdBasis::HsaId, date!(2026 - 03 - 25)),
-        CredentialState::Revoked { reason: ReasonCode::Unspecified, on: TODAY },
+        CredentialState::Revoked { reason: ReasonCode::Unspecified, on: TODAY, certificates: None },
     );
     let creds = vec![a, b, c, revoked];
     let ids: Vec<CredentialId> =
@@ -854,7 +856,10 @@ fn name_mismatch_options() {
         m.correct_directory(&other),
         Want::Refused("R-PER-4", Some("credential")),
     );
-    let revoked = with_state(cred, CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY });
+    let revoked = with_state(
+        cred,
+        CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY, certificates: None },
+    );
     check("credential already revoked", m.replace_card(&revoked), Want::Refused(STATE, None));
 }
 
@@ -870,7 +875,7 @@ fn limbo_finds_valid_credentials_of_removed_people() {
         person: PersonId(uuid(1002)),
         ..with_state(
             issued(4, IdBasis::HsaId, date!(2027 - 01 - 01)),
-            CredentialState::Revoked { reason: ReasonCode::Unspecified, on: TODAY },
+            CredentialState::Revoked { reason: ReasonCode::Unspecified, on: TODAY, certificates: None },
         )
     };
     let creds = vec![kept, removed, removed_expired, removed_revoked];
@@ -959,4 +964,50 @@ fn stored_state_round_trips_and_a_bad_serial_is_refused_on_reading() {
     assert_eq!(serde_json::from_str::<CredentialState>(&json).unwrap(), state);
     let bad = json.replace("0a1b", "00");
     assert!(serde_json::from_str::<CredentialState>(&bad).is_err());
+}
+
+/// The state is the replay of the events: an order basis created, issued, revoked (keeping
+/// the certificates it had, for the CA check of R-REV-3), and events about other credentials
+/// ignored.
+#[test]
+fn a_credential_is_the_replay_of_its_events() {
+    let order = open_order(7, IdBasis::HsaId, date!(2030 - 01 - 01));
+    let created = CredentialEvent::OrderBasisCreated {
+        credential: order.id,
+        person: order.person,
+        card: order.card,
+        kind: order.kind,
+        basis: order.basis,
+        valid_until: date!(2029 - 06 - 30),
+        code_expires: date!(2030 - 01 - 01),
+        download_code_ref: "sha256:00".into(),
+    };
+    let mut c = Credential::created(&created).unwrap();
+    assert!(c.is_open_order_on(TODAY));
+    c.apply(&issued_ev(99, pair("ff", "fe"), date!(2029 - 06 - 30)));
+    assert!(c.is_open_order_on(TODAY), "an event about another credential changes nothing");
+    c.apply(&CredentialEvent::Issued {
+        credential: c.id,
+        person: c.person,
+        card: c.card,
+        certificates: pair("a7", "b7"),
+        not_after: date!(2029 - 06 - 30),
+        on: TODAY,
+    });
+    assert_eq!(c.not_after(), Some(date!(2029 - 06 - 30)));
+    c.apply(&CredentialEvent::Revoked {
+        credential: c.id,
+        card: c.card,
+        serials: c.serials(),
+        reason: ReasonCode::KeyCompromise,
+        on: TODAY,
+    });
+    assert_eq!(
+        c.state,
+        CredentialState::Revoked {
+            reason: ReasonCode::KeyCompromise,
+            on: TODAY,
+            certificates: Some(pair("a7", "b7"))
+        }
+    );
 }

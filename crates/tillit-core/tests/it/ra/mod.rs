@@ -3,6 +3,7 @@
 mod card;
 mod credential;
 mod org_role_person;
+mod policy;
 mod proofing;
 mod puk;
 mod reserve;

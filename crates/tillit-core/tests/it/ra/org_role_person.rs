@@ -142,6 +142,12 @@ fn granting_kra_needs_training_and_an_approved_specimen() {
             Some(&security),
             Some(("R-ORG-3", Some("specimen.approved_by"))),
         ),
+        // A security officer does not approve their own specimen.
+        (
+            GrantRole { person: PersonId(uuid(50)), ..cmd(Role::Kra, training.clone(), Some(specimen(50))) },
+            Some(&security),
+            Some(("R-ORG-3", Some("specimen.approved_by"))),
+        ),
     ];
     for (c, approver, refused) in cases {
         let got = role::grant(&t.tree, &[], approver, c.clone(), TODAY);
@@ -364,6 +370,48 @@ fn hr_merge_is_idempotent_updates_and_ends_employments() {
     assert_eq!((after.family_name.as_str(), after.name_checked), ("Svensson", None));
     let kitchen: Vec<&Employment> = after.employments.iter().filter(|e| e.org == t.kitchen).collect();
     assert_eq!(kitchen[0].end, Some(TODAY));
+    // The register's own population-register check secures the names it checked (R-PER-2):
+    // a later check moves the date on, an earlier or absent one keeps it, a rename takes
+    // only a check of the new names; a check dated in the future is refused.
+    let checked_header =
+        Header::new("national_id,given_names,family_name,unit,start,name_checked".split(',')).unwrap();
+    let checked_row = |text: &str| {
+        hr::parse_row(&checked_header, 2, &text.split(',').collect::<Vec<_>>(), &context(&t, false))
+    };
+    let Merge::New(fresh) = hr::merge(
+        None,
+        &[checked_row("19121212-1212,Tolvan,Tolvansson,U3,2024-01-01,2026-01-10").unwrap()],
+        id,
+        &t.tree,
+        t.municipality,
+        TODAY,
+    ) else {
+        panic!()
+    };
+    assert_eq!(fresh.name_checked, Some(date!(2026 - 01 - 10)));
+    for (text, expected) in [
+        ("19121212-1212,Tolvan,Tolvansson,U3,2024-01-01,2026-01-11", Some(date!(2026 - 01 - 11))),
+        ("19121212-1212,Tolvan,Tolvansson,U3,2024-01-01,2025-01-01", Some(date!(2026 - 01 - 10))),
+        ("19121212-1212,Tolvan,Tolvansson,U3,2024-01-01,", Some(date!(2026 - 01 - 10))),
+        ("19121212-1212,Tolvan,Svensson,U3,2024-01-01,", None),
+        ("19121212-1212,Tolvan,Svensson,U3,2024-01-01,2026-01-12", Some(date!(2026 - 01 - 12))),
+    ] {
+        let merged = match hr::merge(
+            Some(&fresh),
+            &[checked_row(text).unwrap()],
+            id,
+            &t.tree,
+            t.municipality,
+            TODAY,
+        ) {
+            Merge::Updated(p) => p,
+            Merge::Unchanged => fresh.clone(),
+            Merge::New(_) => panic!(),
+        };
+        assert_eq!(merged.name_checked, expected, "{text}");
+    }
+    let future = checked_row("19121212-1212,Tolvan,Tolvansson,U3,2024-01-01,2099-01-01").unwrap_err();
+    assert_eq!((future.refusal.rule, future.refusal.field), ("R-PER-2", Some("name_checked")));
     // Employments outside the imported subtree are kept as they were.
     let mut outside = created.clone();
     outside.employments.push(Employment {

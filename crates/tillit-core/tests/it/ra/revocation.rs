@@ -220,7 +220,7 @@ fn request_revocation_table() {
     let hsa = issued(1, IdBasis::HsaId, date!(2027 - 01 - 01));
     let national = issued(2, IdBasis::NationalId, date!(2027 - 01 - 01));
     let revoked = Credential {
-        state: CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY },
+        state: CredentialState::Revoked { reason: ReasonCode::Superseded, on: TODAY, certificates: None },
         ..issued(3, IdBasis::HsaId, TODAY)
     };
     let someone_elses = Credential {
