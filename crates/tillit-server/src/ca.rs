@@ -17,7 +17,7 @@ use tillit_pki::issue::{self, IssueError, Issuer, Template, Urls};
 use tillit_pki::profile::{ProfileError, Profiles, SubjectField};
 use tillit_pki::{FileSigner, KeyAlgorithm, Passphrase, Pkcs11Signer, Pkcs11Uri, Signer, SignerError};
 use tillit_store::ca::{CaRecord, CertificateRecord, CrlRecord, RevokeOutcome};
-use tillit_store::{Store, StoreError};
+use tillit_store::{Store, StoreError, Tx};
 use tokio::sync::Mutex;
 use x509_cert::spki::{self, AlgorithmIdentifierOwned};
 use x509_cert::Certificate;
@@ -739,6 +739,101 @@ impl Authority {
         signed: &[(String, Template, issue::Issued)],
     ) -> Result<Vec<IssuedCertificate>, CaError> {
         let mut tx = self.store.begin().await?;
+        let done = Self::record_in(&mut tx, ca, actor, chain, signed).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Signs certificates from `templates` (profile name, template) with the issuing CA, on
+    /// both cores, and records them with their audit entries in `tx`, which the caller
+    /// commits with the routine's own change: the certificates exist if and only if the
+    /// routine's change does (a credential download, R-CRED-4).
+    pub async fn issue_in(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: &Actor,
+        chain: &str,
+        templates: Vec<(String, Template)>,
+    ) -> Result<Vec<IssuedCertificate>, CaError> {
+        for (name, _) in &templates {
+            if self.profiles.get(name).is_none() {
+                return Err(CaError::UnknownProfile(name.clone()));
+            }
+        }
+        let (ca, profiles, urls) = (self.issuing.clone(), self.profiles.clone(), self.urls.clone());
+        let signed = blocking(move || {
+            use rayon::prelude::*;
+            templates
+                .into_par_iter()
+                .map(|(name, template)| {
+                    let profile = profiles.get(&name).ok_or_else(|| CaError::UnknownProfile(name.clone()))?;
+                    let issued = issue::issue(&ca.issuer()?, &name, profile, &template, &urls)?;
+                    Ok((name, template, issued))
+                })
+                .collect::<Result<Vec<_>, CaError>>()
+        })
+        .await??;
+        Self::record_in(tx, &self.issuing, actor, chain, &signed).await
+    }
+
+    /// Issues a certificate from a PKCS#10 request under `profile_name` for `days`, recorded
+    /// in `tx` with its audit entry (the caller commits with the routine's own change). The
+    /// subject and DNS names come from the request, as [`Authority::issue_from_csr`] takes them.
+    pub async fn issue_csr_in(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: &Actor,
+        chain: &str,
+        profile_name: &str,
+        csr: &[u8],
+        days: u32,
+    ) -> Result<IssuedCertificate, CaError> {
+        let template = template_from_csr(&self.profiles, profile_name, csr, Some(days))?;
+        let mut issued = self.issue_in(tx, actor, chain, vec![(profile_name.to_owned(), template)]).await?;
+        issued.pop().ok_or(CaError::TaskFailed)
+    }
+
+    /// Revokes a certificate in `tx` (RFC 5280 reason), with its audit entry; the caller
+    /// commits and then calls [`Authority::announce_revoked`]. `None`: it was revoked before.
+    pub async fn revoke_in(
+        tx: &mut Tx<'_>,
+        actor: &Actor,
+        chain: &str,
+        serial: &str,
+        reason: Reason,
+    ) -> Result<Option<i64>, CaError> {
+        let serial = normalise_serial(serial)?;
+        match tx.revoke_certificate(&serial, reason.code(), to_us(now())).await? {
+            RevokeOutcome::NotFound => Err(CaError::NotFound(serial)),
+            RevokeOutcome::AlreadyRevoked { .. } => Ok(None),
+            RevokeOutcome::Revoked { at_us } => {
+                tx.append(AuditEvent::new(
+                    chain,
+                    actor.clone(),
+                    "certificate.revoked",
+                    json!({ "serial": serial, "reason": reason.name(), "reason_code": reason.code() }),
+                ))
+                .await?;
+                Ok(Some(at_us))
+            }
+        }
+    }
+
+    /// Tells the node's revocation hooks (the OCSP responder's cache) that `serial` was
+    /// revoked, after the transaction that revoked it committed.
+    pub fn announce_revoked(&self, serial: &str) {
+        for hook in self.revocation_hooks.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
+            hook(serial);
+        }
+    }
+
+    async fn record_in(
+        tx: &mut Tx<'_>,
+        ca: &LoadedCa,
+        actor: &Actor,
+        chain: &str,
+        signed: &[(String, Template, issue::Issued)],
+    ) -> Result<Vec<IssuedCertificate>, CaError> {
         let mut done = Vec::with_capacity(signed.len());
         for (profile_name, template, issued) in signed {
             let serial = hex::encode(&issued.serial);
@@ -773,7 +868,6 @@ impl Authority {
                 .map_err(|_| CaError::StoredCertificate(serial.clone()))?;
             done.push(IssuedCertificate { serial, der: issued.der.clone(), pem });
         }
-        tx.commit().await?;
         Ok(done)
     }
 

@@ -73,6 +73,162 @@ pub struct Config {
     pub log_level: String,
     /// The certificate authority (`[ca]`; environment: `TILLIT_CA__<KEY>`).
     pub ca: crate::ca::CaConfig,
+    /// Notifications (`[mail]`; environment: `TILLIT_MAIL__<KEY>`).
+    pub mail: MailConfig,
+    /// The timed routines (`[jobs]`; environment: `TILLIT_JOBS__<KEY>`).
+    pub jobs: JobsConfig,
+}
+
+/// How notifications leave the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MailMode {
+    /// Each message is written as an RFC 5322 `.eml` file into `<data>/outbox/` (the
+    /// embedded default: no relay to set up; an operator or a script forwards them).
+    #[default]
+    Files,
+    /// Each message is sent by SMTP to the configured relay.
+    Smtp,
+}
+
+/// How the SMTP connection to the relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which is required (port 587 by default).
+    #[default]
+    Starttls,
+    /// TLS from the first byte ("implicit TLS", port 465 by default).
+    Tls,
+    /// No TLS: only to a relay on this machine (127.0.0.1, ::1 or localhost; port 25).
+    None,
+}
+
+/// Notifications (`[mail]`): where they go and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `files` (the default: `.eml` files in `<data>/outbox/`) or `smtp`.
+    pub mode: MailMode,
+    /// The sender address of every message.
+    pub from: String,
+    /// The RA's function mailbox: told of uncollected cards, reserve cards not reused and
+    /// revocations that did not take effect. Unset: those are in the audit log only.
+    pub ra_address: Option<String>,
+    /// The SMTP relay's host name (the name its certificate carries).
+    pub host: String,
+    /// Its port; unset: 587 (`starttls`), 465 (`tls`) or 25 (`none`).
+    pub port: Option<u16>,
+    /// `starttls`, `tls` or `none` (loopback relays only).
+    pub tls: SmtpTls,
+    /// A PEM file of CA certificates to trust for the relay besides the Mozilla roots (an
+    /// internal relay); relative to the data directory.
+    pub ca_file: Option<PathBuf>,
+    /// The user name, when the relay wants one.
+    pub username: Option<String>,
+    /// Its password. Prefer `password_file` or `TILLIT_MAIL__PASSWORD`.
+    pub password: Option<String>,
+    /// A file holding the password on its first line; relative to the data directory.
+    pub password_file: Option<PathBuf>,
+    /// Seconds to wait for the relay before an attempt counts as failed.
+    pub timeout_seconds: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            mode: MailMode::Files,
+            from: "tillit@localhost".into(),
+            ra_address: None,
+            host: "127.0.0.1".into(),
+            port: None,
+            tls: SmtpTls::Starttls,
+            ca_file: None,
+            username: None,
+            password: None,
+            password_file: None,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+impl MailConfig {
+    /// The relay's port: configured, or the usual one for the TLS mode.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+            SmtpTls::None => 25,
+        })
+    }
+
+    /// Whether the relay is on this machine.
+    pub fn relay_is_loopback(&self) -> bool {
+        let host = self.host.trim_matches(['[', ']']);
+        host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &'static str, reason: String| ConfigError::Value { key, reason };
+        if !looks_like_address(&self.from) {
+            return Err(bad("mail.from", format!("{:?} is not an e-mail address", self.from)));
+        }
+        if let Some(ra) = &self.ra_address {
+            if !looks_like_address(ra) {
+                return Err(bad("mail.ra_address", format!("{ra:?} is not an e-mail address")));
+            }
+        }
+        if self.mode == MailMode::Smtp {
+            if self.host.trim().is_empty() {
+                return Err(bad("mail.host", "name the SMTP relay".into()));
+            }
+            if self.tls == SmtpTls::None && !self.relay_is_loopback() {
+                return Err(bad(
+                    "mail.tls",
+                    format!(
+                        "\"none\" sends mail unprotected: only to a relay on this machine (127.0.0.1), \
+                         not to {:?}; use \"starttls\" or \"tls\"",
+                        self.host
+                    ),
+                ));
+            }
+            if self.password.is_some() && self.password_file.is_some() {
+                return Err(bad("mail.password", "set password or password_file, not both".into()));
+            }
+            if (self.password.is_some() || self.password_file.is_some()) != self.username.is_some() {
+                return Err(bad("mail.username", "a user name and a password go together".into()));
+            }
+        }
+        if self.timeout_seconds == 0 {
+            return Err(bad("mail.timeout_seconds", "must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// An address with something on either side of one `@`; the mailer parses it fully.
+fn looks_like_address(text: &str) -> bool {
+    matches!(text.split_once('@'), Some((local, domain))
+        if !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !text.contains(char::is_whitespace))
+}
+
+/// The timed routines (`[jobs]`): uncollected cards, reserve cards, renewal notices, the
+/// next-day revocation check and the mail sender (docs/operations.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Whether `tillit serve` runs them. Any number of nodes may: each job runs on the
+    /// node holding its lease.
+    pub enabled: bool,
+    /// Seconds between runs. The record jobs find nothing new within a day; the mail sender
+    /// runs at this interval too.
+    pub interval_seconds: u32,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { enabled: true, interval_seconds: 300 }
+    }
 }
 
 impl Default for Config {
@@ -93,6 +249,8 @@ impl Default for Config {
             log_format: LogFormat::Auto,
             log_level: "info".into(),
             ca: crate::ca::CaConfig::default(),
+            mail: MailConfig::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -152,6 +310,13 @@ impl Config {
         if self.audit_checkpoint_interval == 0 {
             return Err(ConfigError::Value {
                 key: "audit_checkpoint_interval",
+                reason: "must be at least 1".into(),
+            });
+        }
+        self.mail.check()?;
+        if self.jobs.interval_seconds == 0 {
+            return Err(ConfigError::Value {
+                key: "jobs.interval_seconds",
                 reason: "must be at least 1".into(),
             });
         }
@@ -280,6 +445,14 @@ pub fn template(
     out.push_str(
         "# test_identities = false\n# log_format = \"auto\"  # auto, human or json\n# log_level = \"info\"\n",
     );
+    out.push_str(
+        "\n# Notices of the timed routines: .eml files in outbox/ here (files), or SMTP to a relay.\n\
+         # [mail]\n# mode = \"files\"  # files or smtp\n# from = \"tillit@localhost\"\n\
+         # ra_address = \"ra@example.org\"  # the RA's function mailbox\n\
+         # host = \"smtp.example.org\"\n# tls = \"starttls\"  # starttls (587), tls (465), none (127.0.0.1 only, 25)\n\
+         # username = \"tillit\"\n# password_file = \"/run/secrets/tillit-smtp-password\"\n\
+         # [jobs]\n# enabled = true\n# interval_seconds = 300\n",
+    );
     out
 }
 
@@ -379,6 +552,68 @@ mod tests {
                 Ok(())
             });
         }
+    }
+
+    #[test]
+    fn mail_goes_to_files_unless_a_relay_is_configured() {
+        figment::Jail::expect_with(|jail| {
+            let c = Config::load(jail.directory()).map_err(|e| e.to_string())?;
+            assert_eq!(
+                (c.mail.mode, c.mail.from.as_str(), c.mail.ra_address.as_deref()),
+                (MailMode::Files, "tillit@localhost", None)
+            );
+            assert_eq!((c.mail.tls, c.mail.port()), (SmtpTls::Starttls, 587));
+            assert_eq!((c.jobs.enabled, c.jobs.interval_seconds), (true, 300));
+            jail.create_file(
+                CONFIG_FILE,
+                "[mail]\nmode = \"smtp\"\nhost = \"smtp.kommun.example\"\ntls = \"tls\"\nfrom = \"ra@kommun.example\"\n\
+                 ra_address = \"ra-funktion@kommun.example\"\nusername = \"tillit\"\n[jobs]\ninterval_seconds = 60\n",
+            )?;
+            jail.set_env("TILLIT_MAIL__PASSWORD", "from-the-environment");
+            jail.set_env("TILLIT_MAIL__PORT", "2465");
+            let c = Config::load(jail.directory()).map_err(|e| e.to_string())?;
+            assert_eq!((c.mail.mode, c.mail.tls, c.mail.port()), (MailMode::Smtp, SmtpTls::Tls, 2465));
+            assert_eq!(c.mail.password.as_deref(), Some("from-the-environment"));
+            assert_eq!(c.mail.ra_address.as_deref(), Some("ra-funktion@kommun.example"));
+            assert_eq!(c.jobs.interval_seconds, 60);
+            Ok(())
+        });
+        for (env, key, said) in [
+            (
+                &[
+                    ("TILLIT_MAIL__MODE", "smtp"),
+                    ("TILLIT_MAIL__HOST", "smtp.kommun.example"),
+                    ("TILLIT_MAIL__TLS", "none"),
+                ][..],
+                "mail.tls",
+                "only to a relay on this machine",
+            ),
+            (&[("TILLIT_MAIL__FROM", "not an address")][..], "mail.from", "not an e-mail address"),
+            (
+                &[("TILLIT_MAIL__MODE", "smtp"), ("TILLIT_MAIL__USERNAME", "u")][..],
+                "mail.username",
+                "go together",
+            ),
+            (&[("TILLIT_JOBS__INTERVAL_SECONDS", "0")][..], "jobs.interval_seconds", "at least 1"),
+        ] {
+            figment::Jail::expect_with(|jail| {
+                for (k, v) in env {
+                    jail.set_env(k, v);
+                }
+                let err = Config::load(jail.directory()).unwrap_err().to_string();
+                assert!(err.contains(key) && err.contains(said), "{env:?}: {err}");
+                Ok(())
+            });
+        }
+        figment::Jail::expect_with(|jail| {
+            // A plain connection to a relay on this machine is allowed.
+            jail.set_env("TILLIT_MAIL__MODE", "smtp");
+            jail.set_env("TILLIT_MAIL__TLS", "none");
+            let c = Config::load(jail.directory()).map_err(|e| e.to_string())?;
+            assert!(c.mail.relay_is_loopback());
+            assert_eq!(c.mail.port(), 25);
+            Ok(())
+        });
     }
 
     #[test]

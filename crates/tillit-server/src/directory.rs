@@ -433,7 +433,19 @@ pub async fn bind_principal(
     if cert.revoked_us.is_some() {
         return Err(Refusal::field("R-ORG-1", "serial", "the certificate is revoked").into());
     }
-    let Some(record) = store.person(person).await? else {
+    let now_us = time::OffsetDateTime::now_utc().unix_timestamp() * 1_000_000;
+    if cert.not_after_us < now_us {
+        return Err(Refusal::field("R-ORG-1", "serial", "the certificate has expired").into());
+    }
+    if !matches!(cert.profile.as_str(), "function" | "se-authentication" | "se-signature") {
+        return Err(Refusal::field(
+            "R-ORG-1",
+            "serial",
+            format!("a {} certificate does not speak for a person", cert.profile),
+        )
+        .into());
+    }
+    let Some(record) = store.person(person).await?.filter(|r| r.removed_us.is_none()) else {
         return Err(Refusal::field("R-PER-1", "person", "no such person in the directory").into());
     };
     let tree = OrgTree::new(store.orgs().await?)?;

@@ -10,6 +10,10 @@
 //! ([`tls_app`], [`serve_tls`]) for the same and the API, whose callers authenticate with
 //! TLS client certificates the node's CA issued ([`tls`]).
 
+// `Problem` is the answer of a failed request: built once per request, never in a hot loop.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
 pub mod api;
 pub mod ca;
 pub mod config;
@@ -17,9 +21,13 @@ pub mod directory;
 pub mod metrics;
 pub mod node;
 pub mod ocsp;
+pub mod outbox;
 pub mod pki;
 pub mod problem;
 pub mod ra_api;
+pub mod reports;
+pub mod routines;
+pub mod scheduler;
 pub mod tls;
 
 use std::future::Future;
@@ -51,18 +59,31 @@ pub struct AppState {
     pub ocsp: Arc<OcspService>,
     /// The node's metrics.
     pub metrics: Metrics,
+    /// The routines' policy (SPEC values unless `policy.toml` says otherwise).
+    pub policy: tillit_core::ra::policy::Policy,
 }
 
 impl AppState {
     /// State around an opened store and certificate authority; starts the OCSP responder
     /// (with its background work) and the scheduled CRL publication.
     pub async fn start(store: Store, ca: Authority, config: &CaConfig) -> Result<Arc<Self>, CaError> {
+        Self::start_with(store, ca, config, tillit_core::ra::policy::Policy::default()).await
+    }
+
+    /// [`AppState::start`] with the routines' policy.
+    pub async fn start_with(
+        store: Store,
+        ca: Authority,
+        config: &CaConfig,
+        policy: tillit_core::ra::policy::Policy,
+    ) -> Result<Arc<Self>, CaError> {
         let backend = format!("{:?}", store.backend()).to_lowercase();
         let ca = Arc::new(ca);
         let validity = Duration::from_secs(u64::from(config.ocsp_validity_minutes) * 60);
         let ocsp = OcspService::start(ca.clone(), validity).await?;
-        tokio::spawn(ca::publish_crls_on_schedule(Arc::downgrade(&ca)));
-        Ok(Arc::new(AppState { store, ca, ocsp, metrics: Metrics::new(&backend) }))
+        // CRLs are re-published under the `crl-refresh` lease: one node does it.
+        tokio::spawn(scheduler::publish_crls_on_schedule(Arc::downgrade(&ca)));
+        Ok(Arc::new(AppState { store, ca, ocsp, metrics: Metrics::new(&backend), policy }))
     }
 }
 
@@ -81,13 +102,32 @@ pub fn tls_app(state: Arc<AppState>) -> Router {
     build(state, true)
 }
 
+/// [`app`] with more routes (the portal's pages), which get the same metrics and security
+/// headers; the server's problem+json fallback answers what neither serves.
+pub fn app_with(state: Arc<AppState>, extra: Router) -> Router {
+    build_with(state, false, extra)
+}
+
+/// [`tls_app`] with more routes (the portal's pages).
+pub fn tls_app_with(state: Arc<AppState>, extra: Router) -> Router {
+    build_with(state, true, extra)
+}
+
 fn build(state: Arc<AppState>, with_api: bool) -> Router {
+    build_with(state, with_api, Router::new())
+}
+
+fn build_with(state: Arc<AppState>, with_api: bool, extra: Router) -> Router {
     let (public, mut openapi) = api::routes().merge(pki::routes()).split_for_parts();
     let (v1, v1_doc) = api::v1_routes().split_for_parts();
+    let (enrol, enrol_doc) = api::enrol_routes().split_for_parts();
     openapi.merge(v1_doc);
+    openapi.merge(enrol_doc);
     let openapi = Arc::new(openapi);
     let router = if with_api {
-        public.merge(v1.route_layer(middleware::from_fn_with_state(state.clone(), tls::authenticate)))
+        public
+            .merge(v1.route_layer(middleware::from_fn_with_state(state.clone(), tls::authenticate)))
+            .merge(enrol)
     } else {
         public.route("/api/v1", any(api_not_here)).route("/api/v1/{*rest}", any(api_not_here))
     };
@@ -101,9 +141,10 @@ fn build(state: Arc<AppState>, with_api: bool) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state.clone())
+        .merge(extra)
+        .layer(middleware::from_fn_with_state(state, metrics::track))
         .layer(middleware::map_response(security_headers))
-        .with_state(state)
 }
 
 async fn not_found(request: Request) -> Problem {
@@ -144,6 +185,26 @@ pub async fn serve(
     // Served as a plain `Router`, axum would re-run `with_state` on a deep copy of every
     // route for each new connection, which costs more than answering a cached OCSP request.
     axum::serve(listener, app(state).into_make_service()).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves `router` (from [`app_with`]) on `listener` until `shutdown` completes.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service()).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves `router` (from [`tls_app_with`]) on the TLS `listener` until `shutdown` completes.
+pub async fn serve_tls_router(
+    listener: tls::TlsListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service: IntoMakeServiceWithConnectInfo<Router, tls::TlsConnection> =
+        router.into_make_service_with_connect_info();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
 /// Serves [`tls_app`] on `listener` until `shutdown` completes, then finishes the requests in

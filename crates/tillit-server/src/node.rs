@@ -15,6 +15,8 @@
 //! DIR/tls/chain.pem             the CA chain (issuing, root) that clients verify it with
 //! DIR/secrets/key-passphrase    the keystore passphrase, when none was configured at init
 //! DIR/secrets/pkcs11-pin        the token's user PIN, when the keystore URI carried one
+//! DIR/admin/<name>.p12          an RA administrator's key, certificate and chain, under a
+//!                               one-time password shown once (see [`crate::admin`])
 //! ```
 
 use std::fs;
@@ -27,6 +29,7 @@ use tillit_core::audit::{Actor, AuditEvent, SYSTEM_CHAIN};
 use tillit_pki::{Ed25519FileKey, KeystoreError, Passphrase, Pkcs11Uri};
 use tillit_store::{DatabaseUrl, Store, StoreError, StoreOptions};
 
+use crate::admin::{AdminError, AdminRequest, Administrator};
 use crate::ca::{Authority, CaError, ImportedCa, KeyAccess, Keystore};
 use crate::config::{self, Config, ConfigError};
 use tillit_pki::issue::Urls;
@@ -40,6 +43,14 @@ const PKCS11_PIN_FILE: &str = "secrets/pkcs11-pin";
 /// Errors in creating or opening a data directory.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
+    /// `policy.toml` is not a valid policy.
+    #[error("{path}: {reason}")]
+    Policy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// `init` on a directory that is initialised already.
     #[error("{0}: already initialised; refusing to overwrite it")]
     AlreadyInitialised(PathBuf),
@@ -75,6 +86,9 @@ pub enum NodeError {
     /// The HTTPS listener's certificate or key failed.
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    /// The first administrator could not be made.
+    #[error("the first administrator: {0}")]
+    Admin(#[from] AdminError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> NodeError + '_ {
@@ -120,6 +134,8 @@ pub struct Initialised {
     pub audit_key_id: String,
     /// Where a generated passphrase was written, if one was.
     pub generated_passphrase: Option<PathBuf>,
+    /// The first administrator, when one was asked for; its file is relative to `dir`.
+    pub administrator: Option<Administrator>,
 }
 
 /// What `init` is asked for beyond the environment.
@@ -133,6 +149,8 @@ pub struct InitOptions {
     /// key stays where [`ImportedCa`] says: file keys go into the file keystore, token keys
     /// stay on their token; `keystore` must then be [`Keystore::File`].
     pub import: Option<ImportedCa>,
+    /// The first RA administrator to make, with their organisation (see [`crate::admin`]).
+    pub admin: Option<AdminRequest>,
 }
 
 impl InitOptions {
@@ -153,7 +171,8 @@ impl InitOptions {
 /// end, so a failure leaves nothing half-written (keys already generated on a PKCS#11 token
 /// stay there; a second attempt refuses their labels). A hierarchy to import is checked
 /// before the database is opened, so a refused one leaves nothing in a PostgreSQL database
-/// either.
+/// either. The first administrator, when asked for, is made in the same staging directory,
+/// so a refused one leaves no data directory behind.
 pub async fn init(dir: &Path, options: &InitOptions) -> Result<Initialised, NodeError> {
     match dir_state(dir)? {
         DirState::Ours => return Err(NodeError::AlreadyInitialised(dir.to_owned())),
@@ -266,13 +285,31 @@ async fn build(staging: &Path, final_dir: &Path, options: &InitOptions) -> Resul
             json!({ "audit_key_id": audit_key_id, "version": env!("CARGO_PKG_VERSION"), "backend": format!("{:?}", url.backend()).to_lowercase() }),
         ))
         .await?;
+    let administrator = match &options.admin {
+        Some(request) => {
+            let urls = Urls::new(&config.public_base_url());
+            let authority = Authority::open(store.clone(), staging, &keys, &config.ca, urls).await?;
+            let today = time::OffsetDateTime::now_utc().date();
+            Some(
+                crate::admin::create(&store, &authority, staging, &Actor::system("init"), request, today)
+                    .await?,
+            )
+        }
+        None => None,
+    };
     store.close().await;
     write_new(&staging.join(MARKER), MARKER_TEXT.as_bytes())?;
     let database = match config.database_url {
         Some(_) => url.redacted(),
         None => DatabaseUrl::sqlite_file(&final_dir.join("tillit.db")).redacted(),
     };
-    Ok(Initialised { dir: staging.to_owned(), database, audit_key_id, generated_passphrase: generated })
+    Ok(Initialised {
+        dir: staging.to_owned(),
+        database,
+        audit_key_id,
+        generated_passphrase: generated,
+        administrator,
+    })
 }
 
 /// The PIN carried by a PKCS#11 URI of the options (`pin-value`), if any: the node keeps it
@@ -400,6 +437,18 @@ impl DataDir {
         let passphrase = self.passphrase()?;
         Ok(crate::tls::ensure_server_identity(&self.path, authority, &passphrase, &self.config.tls_hosts)
             .await?)
+    }
+
+    /// The routines' policy: `policy.toml` in the directory, or the SPEC values when there
+    /// is none (ARCHITECTURE.md, "Policy is data with defaults").
+    pub fn policy(&self) -> Result<tillit_core::ra::policy::Policy, NodeError> {
+        let path = self.path.join("policy.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => tillit_core::ra::policy::Policy::from_toml(&text)
+                .map_err(|reason| NodeError::Policy { path, reason }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+            Err(e) => Err(NodeError::Policy { path, reason: e.to_string() }),
+        }
     }
 
     /// Unlocks the audit key and opens the store for recording changes.

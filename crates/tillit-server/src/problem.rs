@@ -124,7 +124,8 @@ impl From<tillit_core::ra::Refusal> for Problem {
     /// A routine's refusal: 403 when the principal lacks the right (R-ORG-1, R-PER-3), 422
     /// for any other rule; the rule id, field and reason are in the document.
     fn from(r: tillit_core::ra::Refusal) -> Self {
-        let forbidden = matches!(r.rule, "R-ORG-1" | "R-PER-3") && r.field.is_none();
+        // A missing right of the caller (not a wrong value in the request) is 403.
+        let forbidden = matches!(r.rule, "R-ORG-1" | "R-PER-3") && matches!(r.field, None | Some("officer"));
         let mut p = if forbidden {
             Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed")
         } else {
@@ -133,5 +134,27 @@ impl From<tillit_core::ra::Refusal> for Problem {
         p.rule = Some(r.rule.to_string());
         p.field = r.field.map(str::to_string);
         p.detail(r.reason)
+    }
+}
+
+/// Query parameters as `T`; a query that is not `T` is a 400 problem+json naming what is
+/// wrong, like every other error (axum's own `Query` answers plain text).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Problem> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(Problem::new(StatusCode::BAD_REQUEST, "bad-query", "Bad query parameters")
+                .detail(e.body_text())
+                .instance(parts.uri.path())),
+        }
     }
 }

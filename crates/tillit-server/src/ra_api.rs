@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tillit_core::ra::org::OrgTree;
@@ -18,7 +18,7 @@ use tillit_core::ra::{OrgId, PersonId};
 use tillit_store::people::PersonQuery;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::problem::Problem;
+use crate::problem::{ApiQuery, Problem};
 use crate::tls::ClientCert;
 use crate::AppState;
 
@@ -49,7 +49,7 @@ impl Caller {
     }
 
     /// The nodes on which the principal holds `permission`, subtrees expanded.
-    fn nodes(&self, permission: Permission) -> Vec<OrgId> {
+    pub(crate) fn nodes(&self, permission: Permission) -> Vec<OrgId> {
         let mut nodes: Vec<OrgId> =
             self.principal.scopes(permission).into_iter().flat_map(|s| self.tree.subtree(s)).collect();
         nodes.sort();
@@ -60,7 +60,7 @@ impl Caller {
     /// The person `id` and the first node of their employments the caller may read people
     /// in; a person outside the caller's scope is "not found" at `path`, as if absent
     /// (R-ORG-1).
-    async fn readable_person(
+    pub(crate) async fn readable_person(
         &self,
         state: &AppState,
         id: &str,
@@ -69,7 +69,12 @@ impl Caller {
         let person_id: PersonId = id
             .parse()
             .map_err(|_| Problem::from(Refusal::field("R-PER-1", "id", "is not a person id (a UUID)")))?;
-        let record = state.store.person(person_id).await?.ok_or_else(|| Problem::not_found(path))?;
+        let record = state
+            .store
+            .person(person_id)
+            .await?
+            .filter(|r| r.removed_us.is_none())
+            .ok_or_else(|| Problem::not_found(path))?;
         let at = record
             .person
             .employments
@@ -175,7 +180,7 @@ pub struct PersonPage {
 pub async fn persons(
     State(state): State<Arc<AppState>>,
     cert: ClientCert,
-    Query(search): Query<PersonSearch>,
+    ApiQuery(search): ApiQuery<PersonSearch>,
 ) -> Result<Json<PersonPage>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
     if !caller.principal.has_anywhere(Permission::ReadPeople) {

@@ -11,6 +11,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 mod ra_api;
+mod reports;
+mod reserve_puk;
+mod routines;
+mod scheduler;
 mod tls;
 
 struct Running {

@@ -54,6 +54,11 @@ pub(crate) async fn start() -> Node {
 }
 
 impl Node {
+    /// The plain HTTP listener's base URL.
+    pub(crate) fn plain_url(&self) -> &str {
+        &self.plain
+    }
+
     /// The node's root certificate (PEM), the last of `tls/chain.pem`.
     pub(crate) fn root_pem(&self) -> String {
         let chain = std::fs::read_to_string(self.data.join("tls/chain.pem")).unwrap();
