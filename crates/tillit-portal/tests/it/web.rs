@@ -1,0 +1,69 @@
+//! The portal's routes without a network: the language from `?lang=`, the cookie and
+//! `Accept-Language`, the cookie set only when the officer chooses, the strict CSP and the
+//! other headers on every page, and the stylesheet.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use tillit_portal::i18n::Catalog;
+use tillit_portal::web::{routes, Portal, LANG_COOKIE};
+use tower::ServiceExt as _;
+
+async fn get(uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
+    let app = routes(Portal { catalog: Arc::new(Catalog::load().unwrap()) });
+    let mut request = Request::builder().uri(uri);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_start_page_speaks_the_officers_language() {
+    let (status, headers, html) = get("/", &[("accept-language", "sv-SE,sv;q=0.9,en;q=0.5")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"sv\">") && html.contains("Logga in"), "{html}");
+    assert_eq!(headers[header::CONTENT_LANGUAGE], "sv");
+    assert!(headers.get(header::SET_COOKIE).is_none(), "the browser's language is not kept");
+
+    // A choice is kept in a cookie, and the cookie wins over the browser.
+    let (_, headers, html) = get("/?lang=da", &[("accept-language", "sv")]).await;
+    assert!(html.contains("<html lang=\"da\">") && html.contains("Log ind"), "{html}");
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with(&format!("{LANG_COOKIE}=da;")) && cookie.contains("HttpOnly"), "{cookie}");
+    let (_, _, html) =
+        get("/", &[("accept-language", "sv"), ("cookie", &format!("a=b; {LANG_COOKIE}=nb"))]).await;
+    assert!(html.contains("<html lang=\"nb\">") && html.contains("Logg inn"), "{html}");
+    // An unknown choice falls back to the browser's language.
+    let (_, _, html) = get("/?lang=xx", &[("accept-language", "da")]).await;
+    assert!(html.contains("<html lang=\"da\">"), "{html}");
+}
+
+#[tokio::test]
+async fn every_page_carries_a_strict_content_security_policy() {
+    let (_, headers, html) = get("/", &[]).await;
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "require-trusted-types-for 'script'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert_eq!(headers["cross-origin-opener-policy"], "same-origin");
+    assert!(headers["permissions-policy"].to_str().unwrap().contains("publickey-credentials-get=(self)"));
+    assert!(!html.contains("<script") && !html.contains("style=") && !html.contains(" on"), "{html}");
+    assert!(html.contains("href=\"/assets/portal.css\""), "{html}");
+
+    let (status, headers, css) = get("/assets/portal.css", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert!(css.contains(":focus-visible"), "{css}");
+}
