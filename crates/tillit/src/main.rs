@@ -4,12 +4,18 @@
 //! hierarchy), `tillit serve` runs the node, `tillit id check` checks national identifiers
 //! and organisation numbers, `tillit audit verify` verifies the signed audit log end to end.
 
+mod admin;
 mod audit;
 mod ca;
+mod demo;
 mod directory;
 mod id;
+mod jobs;
 mod logging;
+mod report;
 mod serve;
+
+use tillit_card as card;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,8 +43,9 @@ struct DataArg {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create a data directory: configuration, audit key, database. Refuses to touch an
-    /// existing one.
+    /// Create a data directory: configuration, audit key, database, certificate authority,
+    /// and (with --admin-national-id …) the first RA administrator with a client credential.
+    /// Refuses to touch an existing one.
     Init {
         #[command(flatten)]
         data: DataArg,
@@ -57,6 +64,8 @@ enum Command {
             hide_env_values = true
         )]
         keystore: String,
+        #[command(flatten)]
+        admin: admin::AdminArgs,
     },
     /// Run the node: plain HTTP for health, metrics, OCSP, CRLs and CA certificates; HTTPS
     /// with TLS client certificates for the API (/api/v1). Initialises the data directory on
@@ -95,6 +104,22 @@ enum Command {
     /// API principals: bind a client certificate to a person.
     #[command(subcommand)]
     Principal(directory::PrincipalCommand),
+    /// RA administrators: create one with a client credential for the API.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// The timed routines: run them once.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
+    /// Reports: reconciliation, expiring, limbo, name-mismatch, stock, puk-costs.
+    Report(report::ReportArgs),
+    /// The holder's card: download a credential onto it (enroll).
+    #[command(subcommand)]
+    Card(card::CardCommand),
+    /// A fictional municipality on a new node, with the routines walked through the API:
+    /// units, officers of each role with client credentials, about fifty people, SIS and
+    /// reserve cards, a credential download, a PUK order, a revocation, a leaver. Then
+    /// `tillit serve --data DIR` shows it all.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -108,8 +133,8 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Init { data, database_url, keystore } => {
-                serve::init(&data.dir, database_url, &keystore).await
+            Command::Init { data, database_url, keystore, admin } => {
+                serve::init(&data.dir, database_url, &keystore, &admin).await
             }
             Command::Serve { data, listen, listen_tls } => serve::serve(&data.dir, listen, listen_tls).await,
             Command::Id(cmd) => id::run(cmd),
@@ -119,6 +144,11 @@ fn main() -> ExitCode {
             Command::Import(cmd) => directory::import(cmd).await,
             Command::Role(cmd) => directory::role(cmd).await,
             Command::Principal(cmd) => directory::principal(cmd).await,
+            Command::Admin(cmd) => admin::run(cmd).await,
+            Command::Jobs(cmd) => jobs::run(cmd).await,
+            Command::Report(args) => report::run(args).await,
+            Command::Card(cmd) => card::run(cmd).await,
+            Command::Demo(args) => demo::run(args).await,
         }
     });
     match outcome {

@@ -12,16 +12,28 @@ use tillit_server::tls::TlsListener;
 use tillit_server::AppState;
 use tokio::net::TcpListener;
 
-/// Creates the data directory and says what it made.
-pub async fn init(dir: &Path, database_url: Option<String>, keystore: &str) -> anyhow::Result<ExitCode> {
+/// Creates the data directory (with the first administrator when `admin` names one) and
+/// says what it made.
+pub async fn init(
+    dir: &Path,
+    database_url: Option<String>,
+    keystore: &str,
+    admin: &crate::admin::AdminArgs,
+) -> anyhow::Result<ExitCode> {
     let keystore: Keystore = keystore.parse()?;
     let on_token = matches!(keystore, Keystore::Pkcs11(_));
-    let done = node::init(dir, &InitOptions { database_url, keystore, import: None }).await?;
+    // Checked before anything is made (test identities only when the environment allows).
+    let admin = admin.request(tillit_server::config::Config::from_env()?.test_identities)?;
+    let done = node::init(dir, &InitOptions { database_url, keystore, import: None, admin }).await?;
     print_initialised(&done);
     if on_token {
         println!("  CA keys:    on the PKCS#11 token (labels tillit-ca-root, tillit-ca-issuing unless object= said otherwise)");
     } else {
         println!("  CA keys:    keys/ca-root.pem, keys/ca-issuing.pem");
+    }
+    match &done.administrator {
+        Some(made) => crate::admin::print(dir, made),
+        None => crate::admin::print_none(dir),
     }
     print_next(dir, &done);
     Ok(ExitCode::SUCCESS)
@@ -41,7 +53,7 @@ pub async fn import(
     };
     let issuing_key = where_key(Some(&import.issuing_key), "keys/ca-issuing.pem");
     let root_key = where_key(import.root_key.as_ref(), "keys/ca-root.pem");
-    let options = InitOptions { database_url, keystore: Keystore::File, import: Some(import) };
+    let options = InitOptions { database_url, keystore: Keystore::File, import: Some(import), admin: None };
     let done = node::init(dir, &options).await?;
     print_initialised(&done);
     println!("  issuing CA: imported; key {issuing_key}");
@@ -100,7 +112,10 @@ pub async fn serve(
         database = %data.database()?.redacted(),
         "tillit is serving"
     );
-    let state = AppState::start(store.clone(), ca, &data.config.ca).await?;
+    let policy = data.policy()?;
+    let state = AppState::start_with(store.clone(), ca, &data.config.ca, policy).await?;
+    // The timed routines and the mail outbox, each job under its database lease.
+    let _scheduler = tillit_server::scheduler::start(&state, state.policy.clone(), &data.config, &data.path)?;
     // One signal stops both listeners; each finishes its requests in flight.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let signal = tokio::spawn(async move {
@@ -110,8 +125,20 @@ pub async fn serve(
     let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|s| *s).await;
     };
-    let plain = tillit_server::serve(listener, state.clone(), until_stopped(stopped.clone()));
-    let tls = tillit_server::serve_tls(tls_listener, state, until_stopped(stopped));
+    // The officer portal: always on HTTPS; on plain HTTP only on a loopback address, where
+    // `http://localhost` is a secure context for the browser (docs/design/portal.md §1.5).
+    let portal = tillit_portal::web::Portal {
+        catalog: std::sync::Arc::new(tillit_portal::i18n::Catalog::load().context("the portal's languages")?),
+    };
+    let plain_extra = if local.ip().is_loopback() {
+        tillit_portal::web::routes(portal.clone())
+    } else {
+        axum::Router::new()
+    };
+    let plain_app = tillit_server::app_with(state.clone(), plain_extra);
+    let tls_app = tillit_server::tls_app_with(state, tillit_portal::web::routes(portal));
+    let plain = tillit_server::serve_router(listener, plain_app, until_stopped(stopped.clone()));
+    let tls = tillit_server::serve_tls_router(tls_listener, tls_app, until_stopped(stopped));
     let (plain, tls) = tokio::join!(plain, tls);
     signal.abort();
     plain.context("plain HTTP listener")?;

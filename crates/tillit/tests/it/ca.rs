@@ -61,17 +61,7 @@ fn issue_verify_revoke_with_openssl() {
 /// without it when TEST_TILLIT_REQUIRE_PKCS11 is set.
 #[test]
 fn issue_verify_revoke_with_the_ca_keys_on_a_pkcs11_token() {
-    let uri = match std::env::var("TEST_TILLIT_PKCS11_URI") {
-        Ok(uri) if !uri.is_empty() => uri,
-        _ => {
-            assert!(
-                std::env::var_os("TEST_TILLIT_REQUIRE_PKCS11").is_none_or(|v| v.is_empty()),
-                "TEST_TILLIT_REQUIRE_PKCS11 is set but TEST_TILLIT_PKCS11_URI is not"
-            );
-            eprintln!("skipped: set TEST_TILLIT_PKCS11_URI (eval \"$(bash .ci/softhsm.sh)\")");
-            return;
-        }
-    };
+    let Some((uri, _turn)) = crate::card::card() else { return };
     // A fresh label prefix, so the test can run again on the same token.
     let prefix =
         format!("t{}", std::process::id() ^ (std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos() as u32));

@@ -292,13 +292,7 @@ fn bad_hierarchies_are_refused_with_the_reason_and_leave_nothing() {
 /// with its PIN (`eval "$(bash .ci/softhsm.sh)"`).
 #[test]
 fn an_issuing_key_on_a_pkcs11_token_is_imported_by_its_uri() {
-    let uri = match std::env::var("TEST_TILLIT_PKCS11_URI") {
-        Ok(uri) if !uri.is_empty() => uri,
-        _ => {
-            eprintln!("skipped: set TEST_TILLIT_PKCS11_URI (eval \"$(bash .ci/softhsm.sh)\")");
-            return;
-        }
-    };
+    let Some((uri, _turn)) = crate::card::card() else { return };
     let prefix =
         format!("i{}", std::process::id() ^ (std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos() as u32));
     let with_object = |object: &str| match uri.split_once('?') {

@@ -8,10 +8,15 @@ use std::process::{Command, Output, Stdio};
 
 use sqlx::Connection as _;
 
+mod admin;
 mod ca;
 mod ca_import;
+mod card;
+mod demo;
 mod directory;
 mod faults;
+mod passkey_audit;
+mod report;
 mod tls;
 
 pub(crate) fn tillit() -> Command {
@@ -235,6 +240,15 @@ fn every_command_has_help() {
         vec!["serve", "--help"],
         vec!["id", "check", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["demo", "--help"],
+        vec!["admin", "create", "--help"],
+        vec!["card", "enroll", "--help"],
+        vec!["report", "--help"],
+        vec!["jobs", "run", "--help"],
+        vec!["org", "add", "--help"],
+        vec!["import", "hr", "--help"],
+        vec!["role", "grant", "--help"],
+        vec!["principal", "bind", "--help"],
     ] {
         let out = run(&args);
         assert!(out.status.success(), "{args:?}");

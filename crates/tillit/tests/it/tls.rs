@@ -12,7 +12,7 @@ use crate::{init, run, stop, text, tillit, verify};
 
 /// `tillit serve` on ephemeral ports, both given on the command line; the plain address
 /// (`http://…`) and the HTTPS one (`host:port`) once it listens.
-fn serve_both(data: &Path) -> (Child, String, String) {
+pub(crate) fn serve_both(data: &Path) -> (Child, String, String) {
     let mut child = tillit()
         .args(["serve", "--data", data.to_str().unwrap()])
         .args(["--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0"])
@@ -187,4 +187,44 @@ fn a_bad_tls_setting_is_one_clear_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains(&format!("cannot listen on {address}")), "{err}");
+}
+
+/// The officer portal on `tillit serve`: the start page in the browser's language on both
+/// listeners (plain HTTP only because it listens on loopback), with its strict CSP; the API's
+/// problem+json answers what the portal does not serve.
+#[test]
+fn serve_offers_the_portal_on_both_listeners() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = crate::init(dir.path());
+    let (mut server, plain, secure) = serve_both(&data);
+    let chain = std::fs::read(data.join("tls/chain.pem")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let page = |url: &str, _ca: Option<()>| {
+        let mut builder = reqwest::Client::builder().use_rustls_tls().tls_built_in_root_certs(false);
+        for cert in reqwest::Certificate::from_pem_bundle(&chain).unwrap() {
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder.build().unwrap();
+        runtime.block_on(async {
+            let r = client.get(url).header("accept-language", "sv-SE,sv;q=0.9").send().await.unwrap();
+            let mut text = String::new();
+            for (k, v) in r.headers() {
+                text.push_str(&format!("{k}: {}\n", v.to_str().unwrap_or_default()));
+            }
+            text + &r.text().await.unwrap()
+        })
+    };
+    let answer = page(&format!("{plain}/"), None);
+    assert!(answer.contains("<html lang=\"sv\">") && answer.contains("Logga in"), "{answer}");
+    assert!(
+        answer.to_lowercase().contains("content-security-policy: default-src 'none'; script-src 'self'"),
+        "{answer}"
+    );
+    let port = secure.rsplit(':').next().unwrap();
+    let answer = page(&format!("https://localhost:{port}/?lang=nb"), Some(()));
+    assert!(answer.contains("<html lang=\"nb\">") && answer.contains("Logg inn"), "{answer}");
+    let answer = page(&format!("{plain}/nothing"), None);
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    server.kill().unwrap();
+    server.wait().unwrap();
 }
