@@ -112,6 +112,19 @@ pub async fn serve(
         database = %data.database()?.redacted(),
         "tillit is serving"
     );
+    // The addresses to open, one per line, for people and for scripts that start the node on
+    // port 0 (the browser suite): `http://localhost` is a secure context, so passkeys work there.
+    let host = |addr: SocketAddr| {
+        if addr.ip().is_loopback() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        }
+    };
+    if local.ip().is_loopback() {
+        println!("portal: http://{}/", host(local));
+    }
+    println!("https: https://{}/", host(local_tls));
     let policy = data.policy()?;
     let state = AppState::start_with(store.clone(), ca, &data.config.ca, policy).await?;
     // The timed routines and the mail outbox, each job under its database lease.
