@@ -245,6 +245,8 @@ impl Tx<'_> {
         .bind(hash.to_vec())
         .execute(&mut *self.tx)
         .await?;
+        // The records the entry is about, for their history (audit_subjects).
+        self.index_subjects(&event.payload, &event.chain, to_i64(seq)).await?;
 
         if seq % self.store.options.checkpoint_interval.max(1) == 0 {
             let message = Checkpoint::signing_message(&event.chain, seq, &hash, time_us, key_id);

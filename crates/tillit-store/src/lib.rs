@@ -17,6 +17,7 @@ pub mod leases;
 mod ledger;
 pub mod outbox;
 pub mod people;
+pub mod portal;
 pub mod records;
 pub mod reports;
 mod verify;

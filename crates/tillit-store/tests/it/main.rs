@@ -11,6 +11,7 @@ mod ca;
 mod leases;
 mod outbox;
 mod people;
+mod portal;
 mod processes;
 mod records;
 mod reports;
