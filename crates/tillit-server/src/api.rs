@@ -88,6 +88,7 @@ pub fn v1_routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(crate::routines::credentials::list))
         .routes(routes!(crate::routines::revocations::request))
         .routes(routes!(crate::routines::roles::remove))
+        .routes(routes!(crate::routines::officers::create))
         .routes(routes!(crate::routines::functions::order))
         .routes(routes!(crate::routines::mismatch::resolve))
         .routes(routes!(crate::routines::reserve::order_bundle))

@@ -40,6 +40,12 @@ impl Caller {
                 "this client certificate is not bound to an officer or system of this organisation",
             ))
         })?;
+        Caller::for_person(state, person).await
+    }
+
+    /// The caller for a person known otherwise (a portal session): their grants, read now
+    /// (R-ORG-4), and the tree.
+    pub async fn for_person(state: &AppState, person: PersonId) -> Result<Caller, Problem> {
         let grants = state.store.grants_of(person).await?;
         let tree = OrgTree::new(state.store.orgs().await?).map_err(|r| {
             tracing::error!(refusal = %r, "the stored organisation tree is inconsistent");

@@ -33,6 +33,7 @@ use sha2::{Digest as _, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use tillit_core::audit::Actor;
 use tillit_core::ra::event::Event;
+use tillit_core::ra::PersonId;
 use tillit_store::actions::Remembered;
 use tillit_store::Tx;
 use x509_cert::Certificate;
@@ -227,6 +228,42 @@ pub async fn begin(
         signature: Some(signature.to_bytes()),
         principal,
         key,
+        request,
+        body,
+        path: path.to_string(),
+        method: method.clone(),
+        headers: headers.clone(),
+    })))
+}
+
+/// Starts an officer's action signed in the portal (docs/design/portal.md §1.3): as
+/// [`begin`], but the officer is the session's person and `signature` is their passkey
+/// signature over [`action_text`], which the portal has checked against their registered
+/// passkey. The idempotency key is the portal's; a retry gets the kept answer.
+#[allow(clippy::too_many_arguments)]
+pub async fn begin_for_portal(
+    state: &AppState,
+    person: PersonId,
+    signature: Vec<u8>,
+    method: &Method,
+    path: &str,
+    key: &str,
+    headers: &HeaderMap,
+    body: bytes::Bytes,
+) -> Result<Begun, Problem> {
+    let caller = Caller::for_person(state, person).await?;
+    let principal = format!("person:{person}");
+    let request = request_hash(method, path, &body);
+    if let Some(answer) = kept_answer(state, &principal, key, &request).await? {
+        return Ok(Begun::Replay(answer));
+    }
+    let actor = Actor::parse(&format!("officer:{person}")).map_err(|_| Problem::internal())?;
+    Ok(Begun::Fresh(Box::new(Acting {
+        caller,
+        actor,
+        signature: Some(signature),
+        principal,
+        key: key.to_string(),
         request,
         body,
         path: path.to_string(),

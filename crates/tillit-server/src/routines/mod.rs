@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod functions;
 pub mod kinds;
 pub mod mismatch;
+pub mod officers;
 pub mod passkey;
 pub mod people;
 pub mod puk;

@@ -600,6 +600,12 @@ async fn every_routine_endpoint_times_every_role_inside_and_outside() {
             ),
             (
                 "POST",
+                format!("/api/v1/persons/{pid}/enrolment-links"),
+                Some(json!({})),
+                &[Permission::ReadPeople, Permission::GrantRoles],
+            ),
+            (
+                "POST",
                 format!("/api/v1/cards/{cid}/claim"),
                 Some(json!({"form": "claim-1"})),
                 &[Permission::ReadPeople, Permission::HandleCards],
@@ -782,6 +788,63 @@ async fn roles_are_granted_and_removed_over_the_api() {
     assert_eq!(status, 200, "{p}");
     let (status, _) = candidate.get(&node, &choice).await;
     assert!(matches!(status, 403 | 404), "{status}");
+    node.shutdown().await;
+}
+
+/// Passkey enrolment links for the portal: made by an administrator of the officer's unit for
+/// a person who holds a role; the token is in the first answer only (a retry gets the answer
+/// without it), only its hash is stored, and the making is in the audit log with the
+/// administrator's signature; a lifetime outside 1..168 hours is refused naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolment_link_is_made_for_an_officer_and_its_token_shown_once() {
+    use tillit_server::routines::officers::{token_hash, LINK_CREATED};
+
+    let node = start().await;
+    let store = &node.state.store;
+    let mut tx = store.begin().await.unwrap();
+    for o in [org(1, None, OrgKind::Organisation), org(2, Some(1), OrgKind::Unit)] {
+        tx.insert_org(&o).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let admin = officer(&node, 40, &[Role::Ra], 1).await;
+    let _lra = officer(&node, 41, &[Role::Lra], 2).await;
+    let _nobody = officer(&node, 42, &[], 2).await;
+    let lra = PersonId(Uuid::from_u128(41));
+    let path = format!("/api/v1/persons/{lra}/enrolment-links");
+
+    let (status, p) = admin.post(&node, &path, &key(), &json!({"hours": 0})).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("hours")), "{p}");
+    let (status, p) = admin.post(&node, &path, &key(), &json!({"hours": 169})).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("hours")), "{p}");
+    let (status, p) = admin
+        .post(&node, &format!("/api/v1/persons/{}/enrolment-links", Uuid::from_u128(42)), &key(), &json!({}))
+        .await;
+    assert_eq!((status, p["rule"].as_str()), (422, Some("R-ORG-1")), "{p}");
+
+    let k = key();
+    let (status, made) = admin.post(&node, &path, &k, &json!({"hours": 2})).await;
+    assert_eq!(status, 201, "{made}");
+    let token = made["token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 43);
+    assert_eq!(made["path"].as_str().unwrap(), format!("/enrol/{token}"));
+    assert_eq!(made["person"].as_str().unwrap(), lra.to_string());
+    // A retry: the same link, without its token.
+    let (status, again) = admin.post(&node, &path, &k, &json!({"hours": 2})).await;
+    assert_eq!(status, 201, "{again}");
+    assert!(again.get("token").is_none() && again.get("path").is_none(), "{again}");
+    assert_eq!(again["expires"], made["expires"]);
+
+    let link = store.enrolment_link(&token_hash(&token)).await.unwrap().unwrap();
+    assert_eq!(link.person, lra.to_string());
+    assert_eq!(link.created_by, format!("officer:{}", Uuid::from_u128(40)));
+    let hours = (link.expires_us - link.created_us) / 3_600_000_000;
+    assert_eq!(hours, 2);
+    let entries = store.entries_with_actions(&[LINK_CREATED]).await.unwrap();
+    assert_eq!(entries.len(), 1, "one link made, the retry recorded nothing");
+    assert_eq!(entries[0].payload["token_sha256"].as_str().unwrap(), token_hash(&token));
+    assert!(!entries[0].payload.to_string().contains(&token));
+    let signed = store.signed_entries().await.unwrap();
+    assert!(signed.iter().any(|e| e.action == LINK_CREATED), "signed by the administrator");
     node.shutdown().await;
 }
 
