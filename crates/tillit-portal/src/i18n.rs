@@ -1,6 +1,10 @@
 //! The portal's four languages (English, Swedish, Norwegian bokmål, Danish) as Fluent
 //! resources compiled into the binary, and the choice of language: the officer's own choice
 //! when made, else the best match of the browser's `Accept-Language`, else English.
+//!
+//! Each language has three files in `locales/<lang>/` ([`FILES`]): `portal.ftl` the pages,
+//! `rules.ftl` a title and a remedy per SPEC rule, `actions.ftl` the labels of audit actions
+//! and statuses. Every language defines exactly the messages English defines, file by file.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -42,15 +46,36 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(tag.trim()))
     }
 
-    fn source(self) -> &'static str {
+    /// The language's resources, in the order of [`FILES`].
+    fn sources(self) -> [&'static str; 3] {
         match self {
-            Lang::En => include_str!("../locales/en/portal.ftl"),
-            Lang::Sv => include_str!("../locales/sv/portal.ftl"),
-            Lang::Nb => include_str!("../locales/nb/portal.ftl"),
-            Lang::Da => include_str!("../locales/da/portal.ftl"),
+            Lang::En => [
+                include_str!("../locales/en/portal.ftl"),
+                include_str!("../locales/en/rules.ftl"),
+                include_str!("../locales/en/actions.ftl"),
+            ],
+            Lang::Sv => [
+                include_str!("../locales/sv/portal.ftl"),
+                include_str!("../locales/sv/rules.ftl"),
+                include_str!("../locales/sv/actions.ftl"),
+            ],
+            Lang::Nb => [
+                include_str!("../locales/nb/portal.ftl"),
+                include_str!("../locales/nb/rules.ftl"),
+                include_str!("../locales/nb/actions.ftl"),
+            ],
+            Lang::Da => [
+                include_str!("../locales/da/portal.ftl"),
+                include_str!("../locales/da/rules.ftl"),
+                include_str!("../locales/da/actions.ftl"),
+            ],
         }
     }
 }
+
+/// The Fluent files of every language, in the order they are loaded: the pages, the rules'
+/// titles and remedies, the labels of audit actions and statuses.
+pub const FILES: [&str; 3] = ["portal.ftl", "rules.ftl", "actions.ftl"];
 
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -61,19 +86,24 @@ impl fmt::Display for Lang {
 /// A resource that does not parse, or a message missing in a language.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum I18nError {
-    /// A resource has syntax errors.
-    #[error("locales/{lang}/portal.ftl: {errors}")]
+    /// A resource has syntax errors, or defines a message another file of the language
+    /// already defines.
+    #[error("locales/{lang}/{file}: {errors}")]
     Parse {
         /// The language.
         lang: Lang,
+        /// The file, one of [`FILES`].
+        file: &'static str,
         /// What the parser said.
         errors: String,
     },
     /// The languages do not define the same messages.
-    #[error("locales/{lang}/portal.ftl lacks {missing:?} and has {extra:?} compared with English")]
+    #[error("locales/{lang}/{file} lacks {missing:?} and has {extra:?} compared with English")]
     Mismatch {
         /// The language.
         lang: Lang,
+        /// The file, one of [`FILES`].
+        file: &'static str,
         /// Messages English has and this language lacks.
         missing: Vec<String>,
         /// Messages this language has and English lacks.
@@ -92,6 +122,11 @@ impl fmt::Debug for Catalog {
     }
 }
 
+/// Errors of the parser or the bundle, one line.
+fn joined<E: fmt::Debug>(errors: &[E]) -> String {
+    errors.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join("; ")
+}
+
 fn message_ids(source: &str) -> BTreeSet<String> {
     source
         .lines()
@@ -101,41 +136,53 @@ fn message_ids(source: &str) -> BTreeSet<String> {
 }
 
 impl Catalog {
-    /// Loads and checks every language: each resource parses, and each defines exactly the
-    /// messages English defines (a page never shows a message id instead of text).
+    /// Loads and checks every language: each resource parses, no two files of a language
+    /// define the same message, and each file defines exactly the messages the English file
+    /// defines (a page never shows a message id instead of text).
     pub fn load() -> Result<Catalog, I18nError> {
-        let english = message_ids(Lang::En.source());
+        let english = Lang::En.sources().map(message_ids);
         let mut bundles = Vec::new();
         for lang in Lang::ALL {
-            let resource = FluentResource::try_new(lang.source().to_string()).map_err(|(_, errors)| {
-                I18nError::Parse {
-                    lang,
-                    errors: errors.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join("; "),
-                }
+            let id: LanguageIdentifier = lang.tag().parse().map_err(|_| I18nError::Parse {
+                lang,
+                file: FILES[0],
+                errors: "the language tag does not parse".into(),
             })?;
-            let ids = message_ids(lang.source());
-            if ids != english {
-                return Err(I18nError::Mismatch {
-                    lang,
-                    missing: english.difference(&ids).cloned().collect(),
-                    extra: ids.difference(&english).cloned().collect(),
-                });
-            }
-            let id: LanguageIdentifier = lang
-                .tag()
-                .parse()
-                .map_err(|_| I18nError::Parse { lang, errors: "the language tag does not parse".into() })?;
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Unicode isolation marks would show as stray characters in copied text and
             // break exact-match tests; the portal's arguments are plain names and numbers.
             bundle.set_use_isolating(false);
-            bundle.add_resource(resource).map_err(|errors| I18nError::Parse {
-                lang,
-                errors: errors.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join("; "),
-            })?;
+            for ((file, source), english) in FILES.into_iter().zip(lang.sources()).zip(&english) {
+                let resource = FluentResource::try_new(source.to_string())
+                    .map_err(|(_, errors)| I18nError::Parse { lang, file, errors: joined(&errors) })?;
+                let ids = message_ids(source);
+                if ids != *english {
+                    return Err(I18nError::Mismatch {
+                        lang,
+                        file,
+                        missing: english.difference(&ids).cloned().collect(),
+                        extra: ids.difference(english).cloned().collect(),
+                    });
+                }
+                // An id defined in an earlier file of the language is refused here.
+                bundle.add_resource(resource).map_err(|errors| I18nError::Parse {
+                    lang,
+                    file,
+                    errors: joined(&errors),
+                })?;
+            }
             bundles.push((lang, bundle));
         }
         Ok(Catalog { bundles })
+    }
+
+    /// Whether `lang` has a message `id` with a value.
+    pub fn has_message(&self, lang: Lang, id: &str) -> bool {
+        self.bundles
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .and_then(|(_, bundle)| bundle.get_message(id))
+            .is_some_and(|m| m.value().is_some())
     }
 
     /// The text of message `id` in `lang` with `args`; the id itself if there is no such

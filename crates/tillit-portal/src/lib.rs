@@ -6,5 +6,6 @@
 //! sessions, the passkey ceremonies and the routines' pages come next.
 
 pub mod i18n;
+pub mod locale;
 pub mod pages;
 pub mod web;
