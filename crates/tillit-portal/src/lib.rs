@@ -2,10 +2,14 @@
 //! rendered on the server from templates compiled into the binary, in English, Swedish,
 //! Norwegian bokmål and Danish, with no inline script or style (a strict CSP).
 //!
-//! This is the first step of the build plan: the languages and the page layout. Sign-in,
-//! sessions, the passkey ceremonies and the routines' pages come next.
+//! Officers enrol a passkey from a one-time link, sign in with it, and sign every change with
+//! a fresh assertion over the API's own action text; the portal calls the `/api/v1` handlers in
+//! process, so the rules, the authorisation and the audit are the API's.
 
+pub mod ceremony;
 pub mod i18n;
 pub mod locale;
 pub mod pages;
+pub mod session;
+pub mod settings;
 pub mod web;

@@ -77,6 +77,63 @@ pub struct Config {
     pub mail: MailConfig,
     /// The timed routines (`[jobs]`; environment: `TILLIT_JOBS__<KEY>`).
     pub jobs: JobsConfig,
+    /// The officer portal (`[portal]`; environment: `TILLIT_PORTAL__<KEY>`).
+    pub portal: PortalConfig,
+}
+
+/// The officer portal (`[portal]`): where passkeys are bound and how long a session lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalConfig {
+    /// The WebAuthn relying party id: the host name officers' passkeys are bound to. Unset:
+    /// the first of `tls_hosts`. Changing it later makes every enrolled passkey useless.
+    pub rp_id: Option<String>,
+    /// The origins the portal is opened at (`https://ra.example.se`). Unset: derived from
+    /// `public_base_url`, the `tls_hosts` with the HTTPS port, and `http://localhost:<port>`
+    /// when the plain listener is on a loopback address.
+    pub origins: Vec<String>,
+    /// A session ends after this many minutes without a request.
+    pub idle_minutes: u32,
+    /// A session ends this many hours after sign-in, whatever happens.
+    pub max_hours: u32,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig { rp_id: None, origins: Vec::new(), idle_minutes: 15, max_hours: 10 }
+    }
+}
+
+impl PortalConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &'static str, reason: String| ConfigError::Value { key, reason };
+        if let Some(rp_id) = &self.rp_id {
+            let host_like = !rp_id.is_empty()
+                && rp_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && rp_id.parse::<IpAddr>().is_err();
+            if !host_like {
+                return Err(bad("portal.rp_id", format!("{rp_id:?} is not a host name (IP addresses cannot be)")));
+            }
+        }
+        for origin in &self.origins {
+            let ok = (origin.starts_with("https://") || origin.starts_with("http://localhost"))
+                && !origin.ends_with('/')
+                && origin.matches('/').count() == 2;
+            if !ok {
+                return Err(bad(
+                    "portal.origins",
+                    format!("{origin:?} is not an origin: https://host[:port], or http://localhost:port"),
+                ));
+            }
+        }
+        if self.idle_minutes == 0 || self.idle_minutes > 24 * 60 {
+            return Err(bad("portal.idle_minutes", "must be 1 to 1440".into()));
+        }
+        if self.max_hours == 0 || self.max_hours > 24 {
+            return Err(bad("portal.max_hours", "must be 1 to 24".into()));
+        }
+        Ok(())
+    }
 }
 
 /// How notifications leave the node.
@@ -251,6 +308,7 @@ impl Default for Config {
             ca: crate::ca::CaConfig::default(),
             mail: MailConfig::default(),
             jobs: JobsConfig::default(),
+            portal: PortalConfig::default(),
         }
     }
 }
@@ -314,6 +372,7 @@ impl Config {
             });
         }
         self.mail.check()?;
+        self.portal.check()?;
         if self.jobs.interval_seconds == 0 {
             return Err(ConfigError::Value {
                 key: "jobs.interval_seconds",

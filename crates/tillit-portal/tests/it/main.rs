@@ -1,6 +1,8 @@
-//! The portal's pages and languages.
+//! The portal's pages, languages, sessions and passkey ceremonies.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod ceremony;
 mod i18n;
 mod locale;
+mod support;
 mod web;

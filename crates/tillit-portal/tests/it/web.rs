@@ -2,16 +2,14 @@
 //! `Accept-Language`, the cookie set only when the officer chooses, the strict CSP and the
 //! other headers on every page, and the stylesheet.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use tillit_portal::i18n::Catalog;
-use tillit_portal::web::{routes, Portal, LANG_COOKIE};
+use tillit_portal::web::{routes, LANG_COOKIE};
 use tower::ServiceExt as _;
 
 async fn get(uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
-    let app = routes(Portal { catalog: Arc::new(Catalog::load().unwrap()) });
+    let node = crate::support::node().await;
+    let app = routes(node.portal.clone());
     let mut request = Request::builder().uri(uri);
     for (k, v) in headers {
         request = request.header(*k, *v);
@@ -20,6 +18,7 @@ async fn get(uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::He
     let status = response.status();
     let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    node.shutdown().await;
     (status, headers, String::from_utf8(body.to_vec()).unwrap())
 }
 
@@ -59,11 +58,23 @@ async fn every_page_carries_a_strict_content_security_policy() {
     }
     assert_eq!(headers["cross-origin-opener-policy"], "same-origin");
     assert!(headers["permissions-policy"].to_str().unwrap().contains("publickey-credentials-get=(self)"));
-    assert!(!html.contains("<script") && !html.contains("style=") && !html.contains(" on"), "{html}");
+    // No inline script or style: the one script is the portal's own file.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(html.contains(r#"<script type="module" src="/assets/portal.js"></script>"#), "{html}");
+    assert!(!html.contains("style=") && !html.contains(" on"), "{html}");
     assert!(html.contains("href=\"/assets/portal.css\""), "{html}");
 
     let (status, headers, css) = get("/assets/portal.css", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
     assert!(css.contains(":focus-visible"), "{css}");
+    let (status, headers, js) = get("/assets/portal.js", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
+    assert!(js.contains("navigator.credentials.get") && !js.contains("innerHTML"), "{js}");
+    let (status, headers, _) = get("/favicon.ico", &[]).await;
+    assert_eq!(
+        (status, &headers[header::CONTENT_TYPE]),
+        (StatusCode::OK, &"image/svg+xml".parse::<axum::http::HeaderValue>().unwrap())
+    );
 }

@@ -197,6 +197,42 @@ pub fn verify_with_spki(
     }
 }
 
+/// Checks an assertion (`navigator.credentials.get`) made for `challenge`, as at sign-in
+/// (WebAuthn L3 §7.2, the checks that need no stored state): clientDataJSON (type
+/// `webauthn.get`, the challenge, an allowed origin, not cross-origin), authenticatorData (the
+/// RP id's hash, UP and UV) and the signature with the registered key `spki`. The caller checks
+/// that the credential is registered, not removed, and its counter.
+pub fn verify_assertion(
+    spki: &[u8],
+    authenticator_data: &[u8],
+    client_data_json: &[u8],
+    signature: &[u8],
+    challenge: &[u8],
+    rp_id: &str,
+    origins: &[String],
+) -> Result<AuthenticatorData, String> {
+    let client = client_data(client_data_json, "webauthn.get", &B64URL.encode(challenge), "this sign-in")?;
+    if !origins.contains(&client.origin) {
+        return Err(format!("clientDataJSON.origin {:?} is not an allowed origin", client.origin));
+    }
+    let data = AuthenticatorData::parse(authenticator_data)?;
+    data.check(rp_id)?;
+    verify_with_spki(spki, authenticator_data, client_data_json, signature)?;
+    Ok(data)
+}
+
+/// The origin named in clientDataJSON, for a check against the allowed origins beside
+/// [`PasskeySignature::verify`] (which, offline, knows only the RP id).
+pub fn client_origin(client_data_json: &[u8]) -> Result<String, String> {
+    #[derive(Deserialize)]
+    struct Origin {
+        origin: String,
+    }
+    serde_json::from_slice::<Origin>(client_data_json)
+        .map(|o| o.origin)
+        .map_err(|e| format!("clientDataJSON is not as WebAuthn writes it: {e}"))
+}
+
 /// An officer's signature as stored with an audit entry, of either format: read by its `v`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OfficerSignature {
