@@ -7,9 +7,11 @@
 //! process, so the rules, the authorisation and the audit are the API's.
 
 pub mod ceremony;
+pub mod flows;
 pub mod i18n;
 pub mod locale;
 pub mod pages;
+pub mod read;
 pub mod session;
 pub mod settings;
 pub mod web;

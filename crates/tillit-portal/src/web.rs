@@ -49,6 +49,8 @@ pub fn routes(portal: Portal) -> Router {
         .route("/assets/portal.js", get(|| asset("text/javascript; charset=utf-8", JS)))
         .route("/assets/icon.svg", get(|| asset("image/svg+xml", ICON)))
         .route("/favicon.ico", get(|| asset("image/svg+xml", ICON)))
+        .merge(crate::read::routes())
+        .merge(crate::flows::routes())
         .with_state(portal)
 }
 

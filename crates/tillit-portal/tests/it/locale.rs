@@ -694,7 +694,7 @@ fn every_status_has_a_label_in_every_language() {
 
 #[test]
 fn errors_name_the_file() {
-    assert_eq!(FILES, ["portal.ftl", "rules.ftl", "actions.ftl"]);
+    assert_eq!(FILES, ["portal.ftl", "rules.ftl", "actions.ftl", "read.ftl", "flows.ftl"]);
     let parse = I18nError::Parse { lang: Lang::Nb, file: "rules.ftl", errors: "E0003".into() };
     assert_eq!(parse.to_string(), "locales/nb/rules.ftl: E0003");
     let mismatch = I18nError::Mismatch {

@@ -1,0 +1,1 @@
+# The routines' guided flows and the signing of actions, dansk.

@@ -1,0 +1,1 @@
+# The read-only pages (search, person, card, reports), English.
