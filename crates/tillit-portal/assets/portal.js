@@ -105,5 +105,24 @@ for (const form of document.querySelectorAll('form[data-webauthn]')) {
   });
 }
 
+// An image file (a card order's photo and signature) goes into the hidden field of the same
+// name as a data: URL, so that forms stay urlencoded.
+for (const input of document.querySelectorAll('input[type="file"][data-image-into]')) {
+  input.addEventListener('change', () => {
+    const target = input.form && input.form.elements.namedItem(input.dataset.imageInto);
+    const file = input.files && input.files[0];
+    if (!target) return;
+    if (!file) {
+      target.value = '';
+      return;
+    }
+    const reader = new FileReader();
+    reader.addEventListener('load', () => {
+      target.value = typeof reader.result === 'string' ? reader.result : '';
+    });
+    reader.readAsDataURL(file);
+  });
+}
+
 const autofocus = document.querySelector('[data-autofocus]');
 if (autofocus) autofocus.focus();

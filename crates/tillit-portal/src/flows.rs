@@ -1,12 +1,1011 @@
 //! The routines as guided flows (docs/design/portal.md §1.3, §5): a form, a review page with
 //! "Signera och skicka" (a fresh passkey assertion over the API's own action text), and the
-//! result; the change itself is the API handler's, called in process.
+//! result; the change itself is the API handler's, called in process
+//! ([`tillit_server::api::in_process`]), so the rules, the authorisation, the idempotency and
+//! the audit are the API's, and an audit entry reads the same whichever way the officer acted.
+//!
+//! Each flow is data: its fields and the API request its form becomes ([`Flow`]). The form
+//! posts to the portal, which stores the request with a single-use challenge bound to the
+//! session; the review page shows what will be done and asks the officer's passkey for an
+//! assertion over `SHA-256(action_text ‖ nonce)`; the signed request then goes to the handler.
 
-use axum::Router;
+use std::collections::BTreeMap;
 
-use crate::web::Portal;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest as _, Sha256};
+use tillit_server::routines::action::{action_text, begin_for_portal, Begun, Prepared};
+use tillit_server::routines::passkey::{self as webauthn, PasskeySignature};
+use tillit_store::portal::{Challenge, Purpose, SignedRequest};
+use tower::ServiceExt as _;
+
+use crate::i18n::Lang;
+use crate::locale;
+use crate::pages::{Me, Tr};
+use crate::session::{internal, now_us, random32, SignedIn};
+use crate::web::{language, page, tr, PageQuery, Portal};
+
+/// How long a review page can be signed.
+const ACTION_US: i64 = 10 * 60_000_000;
 
 /// The flows' routes.
 pub fn routes() -> Router<Portal> {
     Router::new()
+        .route("/people/{id}/cards/new", get(form_page).post(prepare))
+        .route("/people/{id}/function-credentials/new", get(form_page).post(prepare))
+        .route("/cards/{id}/credentials/new", get(form_page).post(prepare))
+        .route("/cards/{id}/puk-orders/new", get(form_page).post(prepare))
+        .route("/cards/{id}/{action}", get(form_page).post(prepare))
+        .route("/batches/new", get(form_page).post(prepare))
+        .route("/revocations/new", get(form_page).post(prepare))
+        .route("/sign/{challenge}", get(review).post(sign))
+}
+
+/// What a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Date,
+    Check,
+    /// One of the values, each with its label's message id.
+    Select(&'static [(&'static str, &'static str)]),
+    /// An image file read into base64 by `portal.js`.
+    Image,
+}
+
+/// A field of a flow's form.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    name: &'static str,
+    kind: Kind,
+    required: bool,
+}
+
+const fn field(name: &'static str, kind: Kind, required: bool) -> Field {
+    Field { name, kind, required }
+}
+
+const DOCUMENTS: &[(&str, &str)] = &[
+    ("passport", "document-passport"),
+    ("national_id_card", "document-national_id_card"),
+    ("driving_licence", "document-driving_licence"),
+    ("sis_id_card", "document-sis_id_card"),
+    ("tax_agency_id_card", "document-tax_agency_id_card"),
+];
+
+const CARD_KINDS: &[(&str, &str)] =
+    &[("sis", "kind-sis"), ("osis", "kind-osis"), ("company", "kind-company")];
+
+const DEREGISTER_REASONS: &[(&str, &str)] = &[
+    ("lost", "reason-lost"),
+    ("stolen", "reason-stolen"),
+    ("damaged", "reason-damaged"),
+    ("left_employment", "reason-left_employment"),
+    ("wrong_name", "reason-wrong_name"),
+    ("puk_locked", "reason-puk_locked"),
+    ("misuse", "reason-misuse"),
+    ("not_returned", "reason-not_returned"),
+];
+
+const RETURN_TO: &[(&str, &str)] = &[("ra", "return-to-ra"), ("manager", "return-to-manager")];
+
+const ID_BASES: &[(&str, &str)] = &[("hsa_id", "basis-hsa_id"), ("national_id", "basis-national_id")];
+
+const MAIL_TO: &[(&str, &str)] = &[("registered", "mail-to-registered"), ("delivery", "mail-to-delivery")];
+
+const CIRCUMSTANCES: &[(&str, &str)] = &[
+    ("ordinary", "circumstance-ordinary"),
+    ("lost", "circumstance-lost"),
+    ("stolen", "circumstance-stolen"),
+];
+
+const IDENTIFICATIONS: &[(&str, &str)] =
+    &[("in_person", "identification-in_person"), ("signed_in", "identification-signed_in")];
+
+const REVOCATION_REASONS: &[(&str, &str)] = &[
+    ("key_compromise", "revocation-key_compromise"),
+    ("affiliation_changed", "revocation-affiliation_changed"),
+    ("superseded", "revocation-superseded"),
+    ("cessation_of_operation", "revocation-cessation_of_operation"),
+    ("unspecified", "revocation-unspecified"),
+];
+
+/// A flow: its id (message ids `flow-<id>` and `flow-<id>-help`), its fields, and how the form
+/// becomes the API request.
+struct Flow {
+    id: &'static str,
+    fields: &'static [Field],
+    /// The API path, from the record id in the portal path (or a query value).
+    api_path: fn(&str) -> String,
+    /// The API body, from the form's values (already checked for presence).
+    body: fn(&Values, &str) -> Result<Value, FieldError>,
+}
+
+/// The form's values by name (a name may repeat: checkbox lists).
+type Values = BTreeMap<String, Vec<String>>;
+
+fn one<'a>(values: &'a Values, name: &str) -> &'a str {
+    values.get(name).and_then(|v| v.first()).map(|s| s.trim()).unwrap_or("")
+}
+
+fn opt(values: &Values, name: &str) -> Value {
+    match one(values, name) {
+        "" => Value::Null,
+        v => Value::String(v.to_string()),
+    }
+}
+
+fn checked(values: &Values, name: &str) -> bool {
+    !one(values, name).is_empty()
+}
+
+/// A field the officer must correct: its name and the message id of what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FieldError {
+    field: &'static str,
+    message: &'static str,
+}
+
+fn image(values: &Values, name: &'static str) -> Result<Value, FieldError> {
+    let data = one(values, name);
+    if data.is_empty() {
+        return Ok(Value::Null);
+    }
+    // `portal.js` writes `data:<media type>;base64,<content>`.
+    let Some((media_type, content)) = data
+        .strip_prefix("data:")
+        .and_then(|d| d.split_once(";base64,"))
+        .filter(|(m, _)| m.starts_with("image/"))
+    else {
+        return Err(FieldError { field: name, message: "field-image-invalid" });
+    };
+    Ok(json!({"media_type": media_type, "content": content}))
+}
+
+const NONE: &[Field] = &[];
+
+const FLOWS: &[Flow] = &[
+    Flow {
+        id: "order-basis",
+        fields: &[
+            field("kind", Kind::Select(CARD_KINDS), true),
+            field("org", Kind::Text, true),
+            field("override_reason", Kind::Text, false),
+        ],
+        api_path: |person| format!("/api/v1/persons/{person}/cards"),
+        body: |v, _| {
+            Ok(
+                json!({"org": one(v, "org"), "kind": one(v, "kind"), "override_reason": opt(v, "override_reason")}),
+            )
+        },
+    },
+    Flow {
+        id: "order",
+        fields: &[
+            field("holder_present", Kind::Check, true),
+            field("document_kind", Kind::Select(DOCUMENTS), true),
+            field("document_number", Kind::Text, true),
+            field("photo", Kind::Image, false),
+            field("signature_image", Kind::Image, false),
+        ],
+        api_path: |card| format!("/api/v1/cards/{card}/order"),
+        body: |v, _| {
+            Ok(json!({
+                "holder_present": checked(v, "holder_present"),
+                "document": {"kind": one(v, "document_kind"), "number": one(v, "document_number")},
+                "photo": image(v, "photo")?,
+                "signature_image": image(v, "signature_image")?,
+            }))
+        },
+    },
+    Flow {
+        id: "batch",
+        fields: &[field("cards", Kind::Text, true), field("reviewed", Kind::Check, true)],
+        api_path: |_| "/api/v1/batches".to_string(),
+        body: |v, _| {
+            let cards: Vec<&str> =
+                one(v, "cards").split([',', ' ', '\n']).filter(|c| !c.trim().is_empty()).collect();
+            let reviewed = if checked(v, "reviewed") { cards.clone() } else { Vec::new() };
+            Ok(json!({"cards": cards, "reviewed": reviewed}))
+        },
+    },
+    Flow {
+        id: "delivery",
+        fields: &[field("serial", Kind::Text, true), field("valid_until", Kind::Date, false)],
+        api_path: |card| format!("/api/v1/cards/{card}/delivery"),
+        body: |v, _| Ok(json!({"serial": one(v, "serial"), "valid_until": opt(v, "valid_until")})),
+    },
+    Flow {
+        id: "hand-out",
+        fields: &[
+            field("holder_present", Kind::Check, true),
+            field("document_kind", Kind::Select(DOCUMENTS), true),
+            field("document_number", Kind::Text, true),
+            field("national_id", Kind::Text, true),
+            field("given_names", Kind::Text, true),
+            field("family_name", Kind::Text, true),
+            field("pin_letter", Kind::Check, false),
+            field("receipt", Kind::Text, true),
+        ],
+        api_path: |card| format!("/api/v1/cards/{card}/hand-out"),
+        body: |v, _| {
+            Ok(json!({
+                "holder_present": checked(v, "holder_present"),
+                "document": {"kind": one(v, "document_kind"), "number": one(v, "document_number")},
+                "national_id": one(v, "national_id"),
+                "given_names": one(v, "given_names"),
+                "family_name": one(v, "family_name"),
+                "pin_letter": checked(v, "pin_letter"),
+                "receipt": one(v, "receipt"),
+            }))
+        },
+    },
+    Flow {
+        id: "deregistration",
+        fields: &[field("reason", Kind::Select(DEREGISTER_REASONS), true)],
+        api_path: |card| format!("/api/v1/cards/{card}/deregistration"),
+        body: |v, _| Ok(json!({"reason": one(v, "reason")})),
+    },
+    Flow {
+        id: "claim",
+        fields: &[field("form", Kind::Text, true)],
+        api_path: |card| format!("/api/v1/cards/{card}/claim"),
+        body: |v, _| Ok(json!({"form": one(v, "form")})),
+    },
+    Flow {
+        id: "return",
+        fields: &[
+            field("to", Kind::Select(RETURN_TO), true),
+            field("reason", Kind::Select(DEREGISTER_REASONS), true),
+        ],
+        api_path: |card| format!("/api/v1/cards/{card}/return"),
+        body: |v, _| Ok(json!({"to": {"kind": one(v, "to")}, "reason": one(v, "reason")})),
+    },
+    Flow {
+        id: "destruction",
+        fields: NONE,
+        api_path: |card| format!("/api/v1/cards/{card}/destruction"),
+        body: |_, _| Ok(json!({})),
+    },
+    Flow {
+        id: "move",
+        fields: &[field("to", Kind::Text, true)],
+        api_path: |card| format!("/api/v1/cards/{card}/move"),
+        body: |v, _| Ok(json!({"to": one(v, "to")})),
+    },
+    Flow {
+        id: "credential-order",
+        fields: &[field("basis", Kind::Select(ID_BASES), true), field("valid_until", Kind::Date, false)],
+        api_path: |card| format!("/api/v1/cards/{card}/credentials"),
+        body: |v, _| Ok(json!({"basis": one(v, "basis"), "valid_until": opt(v, "valid_until")})),
+    },
+    Flow {
+        id: "puk-order",
+        fields: &[field("mail_to", Kind::Select(MAIL_TO), false)],
+        api_path: |card| format!("/api/v1/cards/{card}/puk-orders"),
+        body: |v, _| Ok(json!({"mail_to": opt(v, "mail_to")})),
+    },
+    Flow {
+        id: "function-credential",
+        fields: &[field("org", Kind::Text, true)],
+        api_path: |person| format!("/api/v1/persons/{person}/function-credentials"),
+        body: |v, _| Ok(json!({"org": one(v, "org")})),
+    },
+    Flow {
+        id: "revocation",
+        fields: &[
+            field("card", Kind::Text, true),
+            field("reason", Kind::Select(REVOCATION_REASONS), true),
+            field("circumstance", Kind::Select(CIRCUMSTANCES), true),
+            field("identification", Kind::Select(IDENTIFICATIONS), true),
+            field("document_number", Kind::Text, false),
+        ],
+        api_path: |_| "/api/v1/revocations".to_string(),
+        body: |v, person| {
+            let identification = match one(v, "identification") {
+                "in_person" => {
+                    let document = one(v, "document_number");
+                    if document.is_empty() {
+                        return Err(FieldError { field: "document_number", message: "field-required" });
+                    }
+                    json!({"method": "in_person", "document": document})
+                }
+                other => json!({"method": other}),
+            };
+            Ok(json!({
+                "holder": person,
+                "requester": "ra",
+                "requested_by": Value::Null,
+                "identification": identification,
+                "reason": one(v, "reason"),
+                "circumstance": one(v, "circumstance"),
+                "target": {"kind": "card", "card": one(v, "card")},
+            }))
+        },
+    },
+];
+
+fn flow(id: &str) -> Option<&'static Flow> {
+    FLOWS.iter().find(|f| f.id == id)
+}
+
+/// The flow a portal path names, and the record it is about.
+fn flow_of(path: &str, person_query: Option<&str>) -> Option<(&'static Flow, String)> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (id, record) = match parts.as_slice() {
+        ["people", person, "cards", "new"] => ("order-basis", *person),
+        ["people", person, "function-credentials", "new"] => ("function-credential", *person),
+        ["cards", card, "credentials", "new"] => ("credential-order", *card),
+        ["cards", card, "puk-orders", "new"] => ("puk-order", *card),
+        ["cards", card, action] => (*action, *card),
+        ["batches", "new"] => ("batch", ""),
+        ["revocations", "new"] => ("revocation", person_query?),
+        _ => return None,
+    };
+    // Record ids are UUIDs: nothing else reaches an API path.
+    if !record.is_empty() && uuid::Uuid::parse_str(record).is_err() {
+        return None;
+    }
+    Some((flow(id)?, record.to_string()))
+}
+
+/// The page a finished flow leads back to.
+fn record_page(api_path: &str) -> String {
+    let parts: Vec<&str> = api_path.trim_start_matches("/api/v1/").split('/').collect();
+    match parts.as_slice() {
+        ["cards", card, ..] => format!("/cards/{card}"),
+        ["persons", person, ..] => format!("/people/{person}"),
+        _ => "/".to_string(),
+    }
+}
+
+/// One field as the form template shows it.
+#[derive(Debug, Clone)]
+pub struct FieldView {
+    /// Its name.
+    pub name: &'static str,
+    /// `text`, `date`, `checkbox`, `select` or `image`.
+    pub input: &'static str,
+    /// Its label.
+    pub label: String,
+    /// Its hint.
+    pub hint: String,
+    /// Whether it must be filled in.
+    pub required: bool,
+    /// The value the officer gave.
+    pub value: String,
+    /// For a select: (value, label, selected).
+    pub options: Vec<(String, String, bool)>,
+    /// What is wrong with it.
+    pub error: Option<String>,
+}
+
+/// A flow's form.
+#[derive(Debug, Template)]
+#[template(path = "flow_form.html")]
+pub struct FormPage {
+    /// The translator.
+    pub t: Tr,
+    /// The officer.
+    pub me: Option<Me>,
+    /// The flow's title.
+    pub title: String,
+    /// What it does.
+    pub help: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The fields.
+    pub fields: Vec<FieldView>,
+    /// The errors, for the summary at the top.
+    pub errors: Vec<(String, String)>,
+}
+
+fn field_views(t: &Tr, flow: &Flow, values: &Values, errors: &[FieldError]) -> Vec<FieldView> {
+    flow.fields
+        .iter()
+        .map(|f| {
+            let value = one(values, f.name).to_string();
+            let (input, options) = match f.kind {
+                Kind::Text => ("text", Vec::new()),
+                Kind::Date => ("date", Vec::new()),
+                Kind::Check => ("checkbox", Vec::new()),
+                Kind::Image => ("image", Vec::new()),
+                Kind::Select(choices) => (
+                    "select",
+                    choices.iter().map(|(v, label)| (v.to_string(), t.msg(label), *v == value)).collect(),
+                ),
+            };
+            FieldView {
+                name: f.name,
+                input,
+                label: t.msg(&format!("field-{}", f.name)),
+                hint: t.msg(&format!("hint-{}", f.name)),
+                required: f.required,
+                value: if f.kind == Kind::Image { String::new() } else { value },
+                options,
+                error: errors.iter().find(|e| e.field == f.name).map(|e| t.msg(e.message)),
+            }
+        })
+        .collect()
+}
+
+fn form_response(
+    portal: &Portal,
+    lang: Lang,
+    keep: bool,
+    signed_in: &SignedIn,
+    flow: &Flow,
+    action: &str,
+    values: &Values,
+    errors: &[FieldError],
+) -> Response {
+    let t = tr(portal, lang);
+    let fields = field_views(&t, flow, values, errors);
+    let summary = fields
+        .iter()
+        .filter_map(|f| f.error.clone().map(|e| (f.name.to_string(), format!("{}: {e}", f.label))))
+        .collect();
+    let view = FormPage {
+        title: t.msg(&format!("flow-{}", flow.id)),
+        help: t.msg(&format!("flow-{}-help", flow.id)),
+        action: action.to_string(),
+        fields,
+        errors: summary,
+        me: Some(Me::of(&t, signed_in)),
+        t,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page(status, view.render(), lang, keep)
+}
+
+/// The query of a flow's form (`?person=` for a revocation, `?lang=`).
+#[derive(Debug, Deserialize)]
+pub struct FlowQuery {
+    lang: Option<String>,
+    person: Option<String>,
+}
+
+fn not_found(portal: &Portal, lang: Lang, signed_in: &SignedIn) -> Response {
+    let me = crate::web::me(portal, lang, signed_in);
+    crate::web::message(portal, lang, Some(me), StatusCode::NOT_FOUND, "not-found-title", "not-found-text")
+}
+
+/// `GET` a flow's form.
+async fn form_page(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    Query(query): Query<FlowQuery>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, keep) = language(&portal, query.lang.as_deref(), &headers);
+    let Some((flow, _)) = flow_of(uri.path(), query.person.as_deref()) else {
+        return not_found(&portal, lang, &signed_in);
+    };
+    let action = match &query.person {
+        Some(p) => format!("{}?person={}", uri.path(), crate::session::urlencoding(p)),
+        None => uri.path().to_string(),
+    };
+    form_response(&portal, lang, keep, &signed_in, flow, &action, &Values::new(), &[])
+}
+
+/// `POST` a flow's form: checked, stored with a challenge for this session, and the officer
+/// sent to the review page.
+async fn prepare(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    Query(query): Query<FlowQuery>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, _) = language(&portal, None, &headers);
+    let mut values = Values::new();
+    for (k, v) in pairs {
+        values.entry(k).or_default().push(v);
+    }
+    if let Err(refused) = signed_in.check_post(&portal, &headers, one(&values, "csrf")) {
+        return refused.into_response();
+    }
+    let Some((flow, record)) = flow_of(uri.path(), query.person.as_deref()) else {
+        return not_found(&portal, lang, &signed_in);
+    };
+    let action = match &query.person {
+        Some(p) => format!("{}?person={}", uri.path(), crate::session::urlencoding(p)),
+        None => uri.path().to_string(),
+    };
+    let mut errors: Vec<FieldError> = flow
+        .fields
+        .iter()
+        .filter(|f| f.required && one(&values, f.name).is_empty())
+        .map(|f| FieldError {
+            field: f.name,
+            message: if f.kind == Kind::Check { "field-must-confirm" } else { "field-required" },
+        })
+        .collect();
+    let body = match (flow.body)(&values, &record) {
+        Ok(body) => Some(body),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let (Some(body), true) = (body, errors.is_empty()) else {
+        return form_response(&portal, lang, false, &signed_in, flow, &action, &values, &errors);
+    };
+    let t = tr(&portal, lang);
+    // What the review page lists: the officer's own entries, by label.
+    let summary: Vec<(String, String)> = flow
+        .fields
+        .iter()
+        .filter(|f| !one(&values, f.name).is_empty())
+        .map(|f| {
+            let shown = match f.kind {
+                Kind::Check => t.msg("answer-yes"),
+                Kind::Image => t.msg("image-attached"),
+                Kind::Select(choices) => choices
+                    .iter()
+                    .find(|(v, _)| *v == one(&values, f.name))
+                    .map(|(_, label)| t.msg(label))
+                    .unwrap_or_else(|| one(&values, f.name).to_string()),
+                _ => one(&values, f.name).to_string(),
+            };
+            (t.msg(&format!("field-{}", f.name)), shown)
+        })
+        .collect();
+    let summary = json!({"flow": flow.id, "back": action, "lines": summary}).to_string();
+    let body = serde_json::to_vec(&body).unwrap_or_default();
+    let now = now_us();
+    let challenge = Challenge {
+        id: uuid::Uuid::now_v7().to_string(),
+        session: Some(signed_in.session.id_hash.clone()),
+        purpose: Purpose::Action,
+        nonce: random32().to_vec(),
+        request: Some(SignedRequest {
+            method: "POST".into(),
+            path: (flow.api_path)(&record),
+            idem_key: uuid::Uuid::now_v7().to_string(),
+            body,
+            summary,
+        }),
+        created_us: now,
+        expires_us: now + ACTION_US,
+    };
+    let stored = async {
+        let mut tx = portal.app.store.begin().await?;
+        tx.insert_challenge(&challenge).await?;
+        tx.commit().await
+    };
+    if let Err(e) = stored.await {
+        return internal(e);
+    }
+    Redirect::to(&format!("/sign/{}", challenge.id)).into_response()
+}
+
+/// The review page ("Signera och skicka").
+#[derive(Debug, Template)]
+#[template(path = "flow_review.html")]
+pub struct ReviewPage {
+    /// The translator.
+    pub t: Tr,
+    /// The officer.
+    pub me: Option<Me>,
+    /// The flow's title.
+    pub title: String,
+    /// What the officer entered, by label.
+    pub lines: Vec<(String, String)>,
+    /// Where the form was.
+    pub back: String,
+    /// The challenge's id.
+    pub challenge_id: String,
+    /// The WebAuthn challenge, base64url: SHA-256 of the action text and the nonce.
+    pub challenge: String,
+    /// The RP id.
+    pub rp_id: String,
+    /// The officer's passkeys, base64url ids, comma-separated.
+    pub allow: String,
+    /// The signed text, for the details.
+    pub action_text: String,
+    /// The body, pretty-printed, for the details.
+    pub body: String,
+    /// A notice (a ceremony refused).
+    pub notice: Option<String>,
+}
+
+/// A stored action and what its summary says.
+struct Stored {
+    challenge: Challenge,
+    used_us: Option<i64>,
+    request: SignedRequest,
+    flow: &'static str,
+    back: String,
+    lines: Vec<(String, String)>,
+}
+
+async fn stored(portal: &Portal, signed_in: &SignedIn, id: &str) -> Result<Option<Stored>, String> {
+    let Some((challenge, used_us)) =
+        portal.app.store.portal_challenge(id).await.map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    // Only the session that prepared it sees it.
+    if challenge.purpose != Purpose::Action
+        || challenge.session.as_deref() != Some(&signed_in.session.id_hash)
+    {
+        return Ok(None);
+    }
+    let Some(request) = challenge.request.clone() else { return Ok(None) };
+    let summary: Value = serde_json::from_str(&request.summary).unwrap_or(Value::Null);
+    let flow = summary["flow"].as_str().and_then(flow).map(|f| f.id).unwrap_or("order");
+    let back = summary["back"].as_str().unwrap_or("/").to_string();
+    let lines = summary["lines"]
+        .as_array()
+        .map(|a| {
+            a.iter().filter_map(|l| Some((l[0].as_str()?.to_string(), l[1].as_str()?.to_string()))).collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(Stored { challenge, used_us, request, flow, back, lines }))
+}
+
+fn text_of(request: &SignedRequest) -> String {
+    action_text(&request.method, &request.path, &request.idem_key, &request.body)
+}
+
+async fn review_response(
+    portal: &Portal,
+    lang: Lang,
+    keep: bool,
+    signed_in: &SignedIn,
+    s: &Stored,
+    notice: Option<String>,
+) -> Response {
+    let keys = match portal.app.store.passkeys_of(&signed_in.person.to_string()).await {
+        Ok(keys) => keys,
+        Err(e) => return internal(e),
+    };
+    let t = tr(portal, lang);
+    let text = text_of(&s.request);
+    let body: Value = serde_json::from_slice(&s.request.body).unwrap_or(Value::Null);
+    let view = ReviewPage {
+        title: t.msg(&format!("flow-{}", s.flow)),
+        lines: s.lines.clone(),
+        back: s.back.clone(),
+        challenge_id: s.challenge.id.clone(),
+        challenge: B64URL.encode(webauthn::challenge(&text, &s.challenge.nonce)),
+        rp_id: portal.settings.rp_id.clone(),
+        allow: keys.iter().map(|k| B64URL.encode(&k.key.credential_id)).collect::<Vec<_>>().join(","),
+        action_text: text,
+        body: serde_json::to_string_pretty(&redacted(body)).unwrap_or_default(),
+        notice,
+        me: Some(Me::of(&t, signed_in)),
+        t,
+    };
+    page(StatusCode::OK, view.render(), lang, keep)
+}
+
+/// Image contents are not repeated on the review page: their size and SHA-256 are.
+fn redacted(mut body: Value) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        for (_, v) in map.iter_mut() {
+            if let Some(content) = v.get("content").and_then(Value::as_str) {
+                let digest = hex::encode(Sha256::digest(content.as_bytes()));
+                v["content"] =
+                    Value::String(format!("({} base64 characters, SHA-256 {digest})", content.len()));
+            }
+        }
+    }
+    body
+}
+
+/// `GET /sign/{id}`: the review page of a prepared action.
+async fn review(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, keep) = language(&portal, query.lang.as_deref(), &headers);
+    match stored(&portal, &signed_in, &id).await {
+        Ok(Some(s)) if s.used_us.is_some() => kept(&portal, lang, &signed_in, &s).await,
+        Ok(Some(s)) if s.challenge.expires_us <= now_us() => {
+            let me = crate::web::me(&portal, lang, &signed_in);
+            crate::web::message(
+                &portal,
+                lang,
+                Some(me),
+                StatusCode::GONE,
+                "action-expired-title",
+                "action-expired-text",
+            )
+        }
+        Ok(Some(s)) => review_response(&portal, lang, keep, &signed_in, &s, None).await,
+        Ok(None) => not_found(&portal, lang, &signed_in),
+        Err(e) => internal(e),
+    }
+}
+
+/// What the review page posts: the assertion.
+#[derive(Debug, Deserialize)]
+pub struct SignForm {
+    csrf: String,
+    credential_id: String,
+    authenticator_data: String,
+    client_data_json: String,
+    signature: String,
+}
+
+/// `POST /sign/{id}`: the assertion checked as the audit log will check it offline, the
+/// challenge used, and the API handler called with the officer's passkey signature.
+async fn sign(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<SignForm>,
+) -> Response {
+    let (lang, _) = language(&portal, None, &headers);
+    if let Err(refused) = signed_in.check_post(&portal, &headers, &form.csrf) {
+        return refused.into_response();
+    }
+    let s = match stored(&portal, &signed_in, &id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(&portal, lang, &signed_in),
+        Err(e) => return internal(e),
+    };
+    if s.used_us.is_some() {
+        // A second click: the answer the first one got.
+        return kept(&portal, lang, &signed_in, &s).await;
+    }
+    let signature = match check_assertion(&portal, &signed_in, &s, &form).await {
+        Ok(signature) => signature,
+        Err(Check::Refused(reason)) => {
+            tracing::info!(reason = %reason, "a passkey signature over an action was refused");
+            let notice = tr(&portal, lang).with("sign-refused", "reason", &reason);
+            return review_response(&portal, lang, false, &signed_in, &s, Some(notice)).await;
+        }
+        Err(Check::Internal(e)) => return internal(e),
+    };
+    // Used once: of two submissions, one goes on.
+    let used = async {
+        let mut tx = portal.app.store.begin().await?;
+        let used = tx.use_challenge(&id, Purpose::Action, now_us()).await?;
+        tx.commit().await?;
+        Ok::<_, tillit_store::StoreError>(used)
+    };
+    match used.await {
+        Ok(Some(_)) => {}
+        Ok(None) => return kept(&portal, lang, &signed_in, &s).await,
+        Err(e) => return internal(e),
+    }
+    let answer = call(&portal, &signed_in, &s.request, signature.to_bytes()).await;
+    outcome(&portal, lang, &signed_in, &s, answer).await
+}
+
+enum Check {
+    Refused(String),
+    Internal(String),
+}
+
+async fn check_assertion(
+    portal: &Portal,
+    signed_in: &SignedIn,
+    s: &Stored,
+    form: &SignForm,
+) -> Result<PasskeySignature, Check> {
+    let refuse = |e: &str| Check::Refused(e.to_string());
+    let credential_id =
+        B64URL.decode(form.credential_id.trim()).map_err(|_| refuse("credential_id is not base64url"))?;
+    let passkey = portal
+        .app
+        .store
+        .passkey(&credential_id)
+        .await
+        .map_err(|e| Check::Internal(e.to_string()))?
+        .filter(|p| p.removed_us.is_none() && p.key.person == signed_in.person.to_string())
+        .ok_or_else(|| refuse("this passkey is not one of yours, or was removed"))?;
+    let signature = PasskeySignature {
+        v: PasskeySignature::VERSION,
+        message: text_of(&s.request),
+        nonce: B64URL.encode(&s.challenge.nonce),
+        rp_id: portal.settings.rp_id.clone(),
+        credential_id: B64URL.encode(&credential_id),
+        public_key: B64.encode(&passkey.key.spki),
+        authenticator_data: form.authenticator_data.trim().to_string(),
+        client_data_json: form.client_data_json.trim().to_string(),
+        signature: form.signature.trim().to_string(),
+    };
+    // The checks `tillit audit verify` makes offline, and the origin, which only the node knows.
+    let verified = signature.verify().map_err(Check::Refused)?;
+    let client_data =
+        B64URL.decode(&signature.client_data_json).map_err(|_| refuse("clientDataJSON is not base64url"))?;
+    let origin = webauthn::client_origin(&client_data).map_err(Check::Refused)?;
+    if !portal.settings.origins.contains(&origin) {
+        return Err(Check::Refused(format!("clientDataJSON.origin {origin:?} is not an allowed origin")));
+    }
+    if verified.sign_count != 0 && passkey.sign_count != 0 && verified.sign_count <= passkey.sign_count {
+        return Err(refuse("the passkey's signature counter went backwards; it may have been copied"));
+    }
+    let kept = async {
+        let mut tx = portal.app.store.begin().await?;
+        tx.passkey_used(&credential_id, verified.sign_count, now_us()).await?;
+        tx.commit().await
+    };
+    kept.await.map_err(|e| Check::Internal(e.to_string()))?;
+    Ok(signature)
+}
+
+/// The API's answer: status and JSON.
+struct Answer {
+    status: StatusCode,
+    body: Value,
+}
+
+async fn call(
+    portal: &Portal,
+    signed_in: &SignedIn,
+    request: &SignedRequest,
+    signature: Vec<u8>,
+) -> Result<Answer, String> {
+    let state = &portal.app;
+    let begun = begin_for_portal(
+        state,
+        signed_in.person,
+        signature,
+        &Method::POST,
+        &request.path,
+        &request.idem_key,
+        &HeaderMap::new(),
+        axum::body::Bytes::from(request.body.clone()),
+    )
+    .await;
+    let response = match begun {
+        Ok(Begun::Fresh(acting)) => {
+            let mut http = axum::http::Request::builder()
+                .method(Method::POST)
+                .uri(&request.path)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::empty())
+                .map_err(|e| e.to_string())?;
+            http.extensions_mut().insert(Prepared::new(acting));
+            let router = tillit_server::api::in_process(state.clone());
+            router.oneshot(http).await.map_err(|e| e.to_string())?
+        }
+        Ok(Begun::Replay(response)) => response,
+        Err(problem) => problem.into_response(),
+    };
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await.map_err(|e| e.to_string())?;
+    Ok(Answer { status, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) })
+}
+
+/// The answer the action got the first time (the challenge was used).
+async fn kept(portal: &Portal, lang: Lang, signed_in: &SignedIn, s: &Stored) -> Response {
+    let principal = format!("person:{}", signed_in.person);
+    match portal.app.store.remembered(&principal, &s.request.idem_key).await {
+        Ok(Some(kept)) => {
+            let answer = Answer {
+                status: StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK),
+                body: serde_json::from_str(&kept.response).unwrap_or(Value::Null),
+            };
+            outcome(portal, lang, signed_in, s, Ok(answer)).await
+        }
+        Ok(None) => {
+            let me = crate::web::me(portal, lang, signed_in);
+            crate::web::message(
+                portal,
+                lang,
+                Some(me),
+                StatusCode::GONE,
+                "action-expired-title",
+                "action-expired-text",
+            )
+        }
+        Err(e) => internal(e),
+    }
+}
+
+/// The result page: done, or refused with the rule and what to do.
+#[derive(Debug, Template)]
+#[template(path = "flow_result.html")]
+pub struct ResultPage {
+    /// The translator.
+    pub t: Tr,
+    /// The officer.
+    pub me: Option<Me>,
+    /// The flow's title.
+    pub title: String,
+    /// Whether it was done.
+    pub done: bool,
+    /// A one-time secret shown once (a download code), with its label.
+    pub secret: Option<(String, String)>,
+    /// The answer's facts, by name.
+    pub facts: Vec<(String, String)>,
+    /// The rule that refused it, its title and remedy.
+    pub rule: Option<(String, String, String)>,
+    /// The refusal's reason, as the API said it (English).
+    pub reason: Option<String>,
+    /// The field it names.
+    pub field: Option<String>,
+    /// The record's page.
+    pub record: String,
+    /// The form, to try again.
+    pub back: String,
+}
+
+async fn outcome(
+    portal: &Portal,
+    lang: Lang,
+    signed_in: &SignedIn,
+    s: &Stored,
+    answer: Result<Answer, String>,
+) -> Response {
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(e) => return internal(e),
+    };
+    if matches!(answer.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+        // Out of scope or not allowed: said as the API says it, without the record's details
+        // (R-ORG-1, R-PER-3).
+        let me = crate::web::me(portal, lang, signed_in);
+        return crate::web::message(
+            portal,
+            lang,
+            Some(me),
+            StatusCode::NOT_FOUND,
+            "not-found-title",
+            "not-found-text",
+        );
+    }
+    let t = tr(portal, lang);
+    let done = answer.status.is_success();
+    let obj: Map<String, Value> = answer.body.as_object().cloned().unwrap_or_default();
+    let secret = obj
+        .get("download_code")
+        .and_then(Value::as_str)
+        .map(|code| (t.msg("download-code"), code.to_string()));
+    let facts = if done {
+        obj.iter()
+            .filter(|(k, _)| k.as_str() != "download_code")
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k.clone(), s.clone())),
+                Value::Number(n) => Some((k.clone(), n.to_string())),
+                Value::Bool(b) => Some((k.clone(), b.to_string())),
+                _ => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rule = obj.get("rule").and_then(Value::as_str).map(|rule| {
+        let catalog = &portal.catalog;
+        (
+            rule.to_string(),
+            locale::rule_title(catalog, lang, rule),
+            locale::rule_remedy(catalog, lang, rule).unwrap_or_default(),
+        )
+    });
+    let view = ResultPage {
+        title: t.msg(&format!("flow-{}", s.flow)),
+        done,
+        secret,
+        facts,
+        rule,
+        reason: if done { None } else { obj.get("detail").and_then(Value::as_str).map(str::to_string) },
+        field: obj.get("field").and_then(Value::as_str).map(str::to_string),
+        record: record_page(&s.request.path),
+        back: s.back.clone(),
+        me: Some(Me::of(&t, signed_in)),
+        t,
+    };
+    let status = if done { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page(status, view.render(), lang, false)
 }

@@ -62,6 +62,15 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(metrics))
 }
 
+/// The API's routes for actions the portal has prepared and had signed (a request carrying a
+/// [`crate::routines::action::Prepared`] extension), called in process with `oneshot`: the
+/// same handlers, without the client-certificate gate, which such a request has passed in the
+/// portal's own way (a session and a fresh passkey assertion). Never served on a listener.
+pub fn in_process(state: Arc<AppState>) -> axum::Router {
+    let (v1, _) = v1_routes().split_for_parts();
+    v1.with_state(state)
+}
+
 /// The API routes (`/api/v1`), with their OpenAPI description. Served by the HTTPS listener
 /// only, each behind [`crate::tls::authenticate`].
 pub fn v1_routes() -> OpenApiRouter<Arc<AppState>> {

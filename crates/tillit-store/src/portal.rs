@@ -505,6 +505,19 @@ impl Tx<'_> {
 }
 
 impl Store {
+    /// A challenge by its id, used or not, and when it was used.
+    pub async fn portal_challenge(&self, id: &str) -> Result<Option<(Challenge, Option<i64>)>, StoreError> {
+        let row =
+            sqlx::query(&format!("SELECT {CHALLENGE_COLUMNS}, used_us FROM portal_challenges WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(row) => Ok(Some((challenge(&row)?, row.try_get(11)?))),
+            None => Ok(None),
+        }
+    }
+
     /// A passkey by its credential id (removed ones too).
     pub async fn passkey(&self, credential_id: &[u8]) -> Result<Option<Passkey>, StoreError> {
         let row = sqlx::query(&format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE credential_id = $1"))

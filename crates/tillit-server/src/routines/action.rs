@@ -497,6 +497,11 @@ impl axum::extract::FromRequest<std::sync::Arc<AppState>> for Signed {
     ) -> Result<Self, Response> {
         use axum::extract::FromRequestParts as _;
         let (mut parts, body) = request.into_parts();
+        // An action the portal prepared and had signed: handed over in process, never from
+        // the network (a request cannot carry a Rust value).
+        if let Some(prepared) = parts.extensions.remove::<Prepared>() {
+            return prepared.take().map(Signed).ok_or_else(|| Problem::internal().into_response());
+        }
         let cert =
             ClientCert::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
         let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
@@ -512,6 +517,23 @@ impl axum::extract::FromRequest<std::sync::Arc<AppState>> for Signed {
             Ok(Begun::Replay(answer)) => Err(answer),
             Err(problem) => Err(problem.into_response()),
         }
+    }
+}
+
+/// An action the portal started with [`begin_for_portal`], handed to the API's own handler in
+/// process as a request extension (see [`crate::api::in_process`]): the [`Signed`] extractor
+/// takes it instead of reading a client certificate and a `Tillit-Signature` header.
+#[derive(Clone)]
+pub struct Prepared(std::sync::Arc<std::sync::Mutex<Option<Box<Acting>>>>);
+
+impl Prepared {
+    /// Wraps a started action.
+    pub fn new(acting: Box<Acting>) -> Prepared {
+        Prepared(std::sync::Arc::new(std::sync::Mutex::new(Some(acting))))
+    }
+
+    fn take(&self) -> Option<Box<Acting>> {
+        self.0.lock().ok().and_then(|mut a| a.take())
     }
 }
 

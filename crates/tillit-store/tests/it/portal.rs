@@ -171,11 +171,18 @@ both_backends! {
         // Not for another purpose.
         assert_eq!(tx.use_challenge("c-sign-in", Purpose::Action, now).await.unwrap(), None);
         let used = tx.use_challenge("c-action", Purpose::Action, now + 1).await.unwrap().unwrap();
-        assert_eq!(used, challenge("c-action", Purpose::Action, now, Some(request)));
+        assert_eq!(used, challenge("c-action", Purpose::Action, now, Some(request.clone())));
         assert_eq!(tx.use_challenge("c-action", Purpose::Action, now + 2).await.unwrap(), None);
         // Not at or after its validity.
         assert_eq!(tx.use_challenge("c-late", Purpose::Enrol, now + 5 * MINUTE).await.unwrap(), None);
         tx.commit().await.unwrap();
+
+        // Read back, used or not.
+        let (read, used_us) = store.portal_challenge("c-action").await.unwrap().unwrap();
+        assert_eq!((read, used_us), (challenge("c-action", Purpose::Action, now, Some(request)), Some(now + 1)));
+        let (_, used_us) = store.portal_challenge("c-sign-in").await.unwrap().unwrap();
+        assert_eq!(used_us, None);
+        assert!(store.portal_challenge("nope").await.unwrap().is_none());
 
         // Two requests with one challenge: one wins.
         let attempt = || async {

@@ -1,0 +1,287 @@
+//! The routines as guided flows, driven as a browser would with a software passkey: the SIS
+//! card from order basis to hand-out and the credential order in the portal, each step a form,
+//! a review page and "Signera och skicka". Every change is the API handler's, so each audit
+//! entry carries the officer's passkey signature (format 2), which verifies offline against the
+//! registered passkey. Also: a form with errors names its fields and changes nothing; a
+//! refusal shows the rule, its title and remedy; a second click gets the first answer; a
+//! signature over another challenge, or another session, does nothing.
+
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use base64::Engine as _;
+use tillit_core::ra::role::Role;
+use tillit_core::ra::OrgId;
+use tillit_server::routines::passkey::SoftAuthenticator;
+use tillit_server::routines::passkey::{
+    check_registered, EntryPosition, OfficerSignature, RegistryEntry, REGISTERED, REMOVED,
+};
+use uuid::Uuid;
+
+use crate::support::{authenticator, enrol, link, national_id, node, officer, Browser, Node, Page};
+
+/// A tiny JPEG, as a browser's FileReader gives it.
+const JPEG: &[u8] =
+    &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
+
+/// Fills the form at `path` (with the session's CSRF token) and follows it to the review page.
+async fn prepare(browser: &mut Browser, path: &str, fields: &[(&str, String)]) -> Page {
+    let form = browser.get(path).await;
+    assert_eq!(form.status, 200, "{path}: {}", form.html);
+    let mut values = vec![("csrf", form.input("csrf"))];
+    values.extend(fields.iter().cloned());
+    let prepared = browser.post(path, &values).await;
+    assert_eq!(prepared.status, 303, "{path}: {}", prepared.html);
+    let review = browser.get(prepared.location()).await;
+    assert_eq!(review.status, 200, "{}", review.html);
+    review
+}
+
+/// Signs the review page with `auth`: the assertion over the page's challenge, posted.
+async fn sign(browser: &mut Browser, auth: &mut SoftAuthenticator, review: &Page) -> Page {
+    let assertion = auth.assert(&review.challenge()).unwrap();
+    let path = sign_path(review);
+    browser
+        .post(
+            &path,
+            &[
+                ("csrf", review.input("csrf")),
+                ("credential_id", B64URL.encode(auth.credential_id())),
+                ("authenticator_data", B64URL.encode(&assertion.authenticator_data)),
+                ("client_data_json", B64URL.encode(&assertion.client_data_json)),
+                ("signature", B64URL.encode(&assertion.signature)),
+            ],
+        )
+        .await
+}
+
+/// Where the review page's form posts.
+fn sign_path(review: &Page) -> String {
+    let start =
+        review.html.find("action=\"/sign/").unwrap_or_else(|| panic!("not a review page: {}", review.html))
+            + 8;
+    let end = review.html[start..].find('"').unwrap() + start;
+    review.html[start..end].to_string()
+}
+
+/// The value shown for `name` in a result page's facts.
+fn fact(page: &Page, name: &str) -> String {
+    let needle = format!("<dt>{name}</dt><dd>");
+    let start =
+        page.html.find(&needle).unwrap_or_else(|| panic!("no {name} in {}", page.html)) + needle.len();
+    let end = page.html[start..].find("</dd>").unwrap() + start;
+    page.html[start..end].to_string()
+}
+
+async fn signed_in(node: &Node, n: u128, roles: &[Role]) -> (Browser, SoftAuthenticator) {
+    let me = officer(node, n, roles).await;
+    let token = link(node, me, 1).await;
+    let mut browser = Browser::new(node);
+    let auth = authenticator(node);
+    assert_eq!(enrol(&mut browser, &auth, &token).await.status, 303);
+    (browser, auth)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sis_card_from_order_basis_to_hand_out_and_its_credential_order_signed_with_a_passkey() {
+    let node = node().await;
+    let holder = officer(&node, 30, &[]).await;
+    let (mut browser, mut auth) = signed_in(&node, 20, &[Role::Kra]).await;
+    let unit = OrgId(Uuid::from_u128(2)).to_string();
+
+    // A form with a missing field: named, marked, nothing stored.
+    let form = browser.get(&format!("/people/{holder}/cards/new")).await;
+    let refused = browser
+        .post(&format!("/people/{holder}/cards/new"), &[("csrf", form.input("csrf")), ("org", unit.clone())])
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(
+        refused.html.contains("aria-invalid=\"true\"") && refused.html.contains("href=\"#f-kind\""),
+        "{}",
+        refused.html
+    );
+
+    // Order basis: the review page shows the entries and what is signed.
+    let review = prepare(
+        &mut browser,
+        &format!("/people/{holder}/cards/new"),
+        &[("kind", "sis".into()), ("org", unit.clone())],
+    )
+    .await;
+    assert!(
+        review.html.contains("SIS card")
+            && review.html.contains(&format!("POST /api/v1/persons/{holder}/cards")),
+        "{}",
+        review.html
+    );
+    let done = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    assert!(done.html.contains("Signed and recorded"), "{}", done.html);
+    let card = fact(&done, "id");
+    // A second click: the same answer, nothing done twice.
+    let again = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!(fact(&again, "id"), card);
+
+    // A second order basis for the holder: refused with the rule, its title and remedy.
+    let review = prepare(
+        &mut browser,
+        &format!("/people/{holder}/cards/new"),
+        &[("kind", "sis".into()), ("org", unit.clone())],
+    )
+    .await;
+    let refused = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("R-CARD-6") && refused.html.contains("lang=\"en\""), "{}", refused.html);
+
+    // The order, with the photo and signature image as the browser reads them.
+    let image = format!("data:image/jpeg;base64,{}", B64.encode(JPEG));
+    let review = prepare(
+        &mut browser,
+        &format!("/cards/{card}/order"),
+        &[
+            ("holder_present", "yes".into()),
+            ("document_kind", "passport".into()),
+            ("document_number", "AB1234567".into()),
+            ("photo", image.clone()),
+            ("signature_image", image),
+        ],
+    )
+    .await;
+    assert!(
+        review.html.contains("Image attached") && !review.html.contains(&B64.encode(JPEG)),
+        "{}",
+        review.html
+    );
+    let done = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!((done.status, fact(&done, "status")), (200, "ordered".to_string()), "{}", done.html);
+
+    // Batch, delivery, hand-out.
+    let review =
+        prepare(&mut browser, "/batches/new", &[("cards", card.clone()), ("reviewed", "yes".into())]).await;
+    assert_eq!(sign(&mut browser, &mut auth, &review).await.status, 200);
+    let review =
+        prepare(&mut browser, &format!("/cards/{card}/delivery"), &[("serial", "9752000001".into())]).await;
+    assert_eq!(sign(&mut browser, &mut auth, &review).await.status, 200);
+    let review = prepare(
+        &mut browser,
+        &format!("/cards/{card}/hand-out"),
+        &[
+            ("holder_present", "yes".into()),
+            ("document_kind", "passport".into()),
+            ("document_number", "AB1234567".into()),
+            ("national_id", national_id(30).to_string()),
+            ("given_names", "Tolvan".into()),
+            ("family_name", "Officer30".into()),
+            ("pin_letter", "yes".into()),
+            ("receipt", "receipt-2026-0001".into()),
+        ],
+    )
+    .await;
+    let done = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+
+    // The credential order: the one-time code shown once, not again on a second click.
+    let review =
+        prepare(&mut browser, &format!("/cards/{card}/credentials/new"), &[("basis", "hsa_id".into())]).await;
+    let done = sign(&mut browser, &mut auth, &review).await;
+    assert!(
+        done.html.contains("One-time download code") && done.html.contains("class=\"code\""),
+        "{}",
+        done.html
+    );
+    let again = sign(&mut browser, &mut auth, &review).await;
+    assert!(!again.html.contains("class=\"code\""), "the code is shown once: {}", again.html);
+
+    // Every change is signed with the passkey, and each signature verifies offline against
+    // the registered passkey (what `tillit audit verify` checks).
+    let store = &node.state.store;
+    let registry: Vec<RegistryEntry> = store
+        .entries_with_actions(&[REGISTERED, REMOVED])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| RegistryEntry {
+            chain: e.chain,
+            seq: e.seq,
+            time_us: e.time_us,
+            action: e.action,
+            payload: e.payload,
+        })
+        .collect();
+    let signed = store.signed_entries().await.unwrap();
+    let card_entries: Vec<_> = signed
+        .iter()
+        .filter(|e| e.action.starts_with("card.") || e.action.starts_with("credential."))
+        .collect();
+    assert!(card_entries.len() >= 6, "{card_entries:?}");
+    for entry in card_entries {
+        let OfficerSignature::Passkey(signature) = OfficerSignature::from_bytes(&entry.signature).unwrap()
+        else {
+            panic!("{} is not signed with a passkey", entry.action);
+        };
+        signature.verify().unwrap();
+        let at = EntryPosition { chain: &entry.chain, seq: entry.seq, time_us: entry.time_us };
+        check_registered(&registry, at, &entry.actor, &signature).unwrap();
+    }
+    node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_over_another_challenge_or_from_another_session_does_nothing() {
+    let node = node().await;
+    let holder = officer(&node, 31, &[]).await;
+    let (mut browser, mut auth) = signed_in(&node, 21, &[Role::Kra]).await;
+    let (mut other, _) = signed_in(&node, 22, &[Role::Kra]).await;
+    let unit = OrgId(Uuid::from_u128(2)).to_string();
+    let review = prepare(
+        &mut browser,
+        &format!("/people/{holder}/cards/new"),
+        &[("kind", "sis".into()), ("org", unit)],
+    )
+    .await;
+    let path = sign_path(&review);
+
+    // Another officer's session sees nothing there.
+    assert_eq!(other.get(&path).await.status, 404);
+
+    // An assertion over another challenge: refused on the review page, nothing done.
+    let assertion = auth.assert(&[7u8; 32]).unwrap();
+    let refused = browser
+        .post(
+            &path,
+            &[
+                ("csrf", review.input("csrf")),
+                ("credential_id", B64URL.encode(auth.credential_id())),
+                ("authenticator_data", B64URL.encode(&assertion.authenticator_data)),
+                ("client_data_json", B64URL.encode(&assertion.client_data_json)),
+                ("signature", B64URL.encode(&assertion.signature)),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 200, "{}", refused.html);
+    assert!(
+        refused.html.contains("signature was not accepted") && refused.html.contains("challenge"),
+        "{}",
+        refused.html
+    );
+    assert!(node
+        .state
+        .store
+        .signed_entries()
+        .await
+        .unwrap()
+        .iter()
+        .all(|e| e.action != "card.order_basis_created"));
+    // A form from elsewhere is refused before anything is read.
+    let full = [
+        ("csrf", review.input("csrf")),
+        ("credential_id", B64URL.encode(auth.credential_id())),
+        ("authenticator_data", B64URL.encode(&assertion.authenticator_data)),
+        ("client_data_json", B64URL.encode(&assertion.client_data_json)),
+        ("signature", B64URL.encode(&assertion.signature)),
+    ];
+    let forged = browser.post_from(&path, &full, Some("https://evil.example")).await;
+    assert_eq!(forged.status, 403);
+    // The right assertion still works: the refused one did not use the challenge.
+    let done = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    node.shutdown().await;
+}
