@@ -15,6 +15,7 @@ use tillit_core::audit::{Actor, AuditEvent, SYSTEM_CHAIN};
 use tillit_core::ra::PersonId;
 use tillit_server::routines::officers::{self, token_hash};
 use tillit_server::routines::passkey::{verify_assertion, verify_registration};
+use tillit_server::tls::TlsConnection;
 use tillit_store::portal::{Challenge, NewPasskey, Purpose};
 
 use crate::i18n::Lang;
@@ -75,6 +76,7 @@ async fn sign_in_form(
     status: StatusCode,
     notice: Option<String>,
     return_to: &str,
+    certificate: Option<String>,
 ) -> Response {
     let (challenge_id, challenge) = match new_challenge(portal, Purpose::SignIn).await {
         Ok(c) => c,
@@ -88,14 +90,36 @@ async fn sign_in_form(
         challenge: B64URL.encode(challenge),
         rp_id: portal.settings.rp_id.clone(),
         return_to: session::return_path(Some(return_to)),
+        certificate,
     };
     page(status, view.render(), lang, keep)
+}
+
+/// The connection a request came on, when it came on the HTTPS listener.
+pub type Connection = Option<axum::Extension<axum::extract::ConnectInfo<TlsConnection>>>;
+
+/// The officer the connection's client certificate speaks for, checked at `now`: issued by
+/// this node, not revoked, valid, bound to a person who holds a role. Its serial and the
+/// person.
+pub async fn certificate_officer(portal: &Portal, conn: &Connection, now: i64) -> Option<(String, PersonId)> {
+    let cert = conn.as_ref()?.0 .0.client_cert.clone()?;
+    let store = &portal.app.store;
+    let record = store.certificate(&cert.serial).await.ok()??;
+    if record.revoked_us.is_some() || now < record.not_before_us || now > record.not_after_us {
+        return None;
+    }
+    let person = store.principal(&cert.serial).await.ok()??;
+    if store.grants_of(person).await.ok()?.is_empty() {
+        return None;
+    }
+    Some((cert.serial.clone(), person))
 }
 
 /// `GET /sign-in`: the passkey button, with a fresh challenge.
 pub async fn sign_in_page(
     State(portal): State<Portal>,
     Query(query): Query<SignInQuery>,
+    conn: Connection,
     headers: HeaderMap,
 ) -> Response {
     let (lang, keep) = language(&portal, query.lang.as_deref(), &headers);
@@ -106,7 +130,51 @@ pub async fn sign_in_page(
         _ => None,
     };
     let back = session::return_path(query.return_to.as_deref());
-    sign_in_form(&portal, lang, keep, StatusCode::OK, notice, &back).await
+    let certificate = certificate_officer(&portal, &conn, now_us()).await.map(|(serial, _)| serial);
+    sign_in_form(&portal, lang, keep, StatusCode::OK, notice, &back, certificate).await
+}
+
+/// What the certificate sign-in form posts.
+#[derive(Debug, Deserialize)]
+pub struct ReturnForm {
+    #[serde(rename = "return", default)]
+    return_to: String,
+}
+
+/// `POST /sign-in/certificate`: a session for the officer the connection's client
+/// certificate speaks for (HTTPS only). Signing actions still needs a passkey, which the
+/// officer can add from this session without a link.
+pub async fn sign_in_certificate(
+    State(portal): State<Portal>,
+    conn: Connection,
+    headers: HeaderMap,
+    Form(form): Form<ReturnForm>,
+) -> Response {
+    let (lang, _) = language(&portal, None, &headers);
+    if let Err(r) = session::check_origin(&portal, &headers) {
+        return r.into_response();
+    }
+    let now = now_us();
+    let back = session::return_path(Some(&form.return_to));
+    let Some((serial, person)) = certificate_officer(&portal, &conn, now).await else {
+        let notice = tr(&portal, lang).msg("sign-in-certificate-refused");
+        return sign_in_form(&portal, lang, false, StatusCode::UNAUTHORIZED, Some(notice), &back, None).await;
+    };
+    let started = async {
+        let mut tx = portal.app.store.begin().await.map_err(|e| e.to_string())?;
+        let cookie = session::start(&mut tx, person, &format!("certificate:{serial}"), now).await?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(cookie)
+    };
+    match started.await {
+        Ok(cookie) => {
+            tracing::info!(person = %person, "an officer signed in with a certificate");
+            let mut response = Redirect::to(&back).into_response();
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(e) => internal(e),
+    }
 }
 
 /// What the sign-in form posts (base64url fields, as `portal.js` fills them).
@@ -165,7 +233,7 @@ pub async fn sign_in(
                     t.with("sign-in-failed", "reason", &reason)
                 }
             };
-            sign_in_form(&portal, lang, false, StatusCode::UNAUTHORIZED, Some(notice), &back).await
+            sign_in_form(&portal, lang, false, StatusCode::UNAUTHORIZED, Some(notice), &back, None).await
         }
     }
 }

@@ -437,6 +437,7 @@ fn field_views(t: &Tr, flow: &Flow, values: &Values, errors: &[FieldError]) -> V
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn form_response(
     portal: &Portal,
     lang: Lang,

@@ -100,6 +100,8 @@ pub struct SignIn {
     pub rp_id: String,
     /// Where to go after.
     pub return_to: String,
+    /// The serial of a client certificate the connection presented that may sign in.
+    pub certificate: Option<String>,
 }
 
 /// The passkey enrolment page of a one-time link.

@@ -42,6 +42,7 @@ pub fn routes(portal: Portal) -> Router {
     Router::new()
         .route("/", get(start))
         .route("/sign-in", get(crate::ceremony::sign_in_page).post(crate::ceremony::sign_in))
+        .route("/sign-in/certificate", post(crate::ceremony::sign_in_certificate))
         .route("/sign-out", post(crate::ceremony::sign_out))
         .route("/me/passkeys", get(my_passkeys))
         .route("/enrol/{token}", get(crate::ceremony::enrol_page).post(crate::ceremony::enrol))

@@ -1,15 +1,23 @@
 //! `tillit admin create` and the administrator options of `tillit init`: an RA
 //! administrator with a client credential (PKCS#12 under a one-time password), so the API
-//! can be called at once.
+//! can be called at once. `tillit admin enrol-link`: a one-time link with which an officer
+//! enrols a passkey for the portal (docs/design/portal.md §1.2), made by the function the
+//! API's `POST /api/v1/persons/{id}/enrolment-links` uses.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
+use tillit_core::audit::Actor;
 use tillit_core::id::{Country, NationalId, OrgNumber, ParseOptions};
+use tillit_core::ra::person::Person;
+use tillit_core::ra::PersonId;
 use tillit_server::admin::{self, AdminRequest, Administrator, OrganisationRequest};
+use tillit_server::config::Config;
 use tillit_server::node::DataDir;
+use tillit_server::routines::officers::{self, NewLink, DEFAULT_LINK_HOURS, MAX_LINK_HOURS};
+use tillit_store::Store;
 
 use crate::ca::operator;
 
@@ -98,10 +106,31 @@ pub enum AdminCommand {
         #[command(flatten)]
         admin: AdminArgs,
     },
+    /// Make a one-time link with which an officer enrols a passkey for the portal: printed
+    /// once (only its hash is kept), it works once, for --hours (72 unless said). The officer
+    /// must hold a role (R-ORG-1); the link is audited (passkey.link_created, system:cli).
+    EnrolLink {
+        #[command(flatten)]
+        data: crate::DataArg,
+        /// The officer: their person id, or their national id.
+        #[arg(long, value_name = "ID")]
+        person: String,
+        /// How many hours the link works: 1 to 168.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_LINK_HOURS)]
+        hours: u32,
+        /// The country of a national id: se, dk or no.
+        #[arg(long, value_name = "se|dk|no", default_value = "se")]
+        country: String,
+    },
 }
 
 pub async fn run(cmd: AdminCommand) -> anyhow::Result<ExitCode> {
-    let AdminCommand::Create { data, admin } = cmd;
+    let (data, admin) = match cmd {
+        AdminCommand::Create { data, admin } => (data, admin),
+        AdminCommand::EnrolLink { data, person, hours, country } => {
+            return enrol_link(&data.dir, &person, hours, &country).await;
+        }
+    };
     let dir = data.dir;
     let data = DataDir::open(&dir)?;
     let request = admin
@@ -112,7 +141,124 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<ExitCode> {
     let today = time::OffsetDateTime::now_utc().date();
     let made = admin::create(&store, &ca, &dir, &operator(), &request, today).await?;
     print(&dir, &made);
+    println!(
+        "  passkey:       for the portal, make a one-time link: tillit admin enrol-link --data {} --person {}",
+        dir.display(),
+        made.person
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `tillit admin enrol-link`: checks the arguments, makes the link, prints it.
+async fn enrol_link(dir: &Path, person: &str, hours: u32, country: &str) -> anyhow::Result<ExitCode> {
+    check_hours(hours)?;
+    let country: Country =
+        country.parse().map_err(|_| anyhow::anyhow!("--country: must be se, dk or no, not {country:?}"))?;
+    let data = DataDir::open(dir)?;
+    let store = data.open_store().await?;
+    let outcome = async {
+        let officer = find_officer(&store, person, country).await?;
+        let link = make_enrol_link(&store, officer.id, &Actor::system("cli"), hours).await?;
+        anyhow::Ok((officer, link))
+    }
+    .await;
+    store.close().await;
+    let (officer, link) = outcome?;
+    // A protected officer's name is not shown (R-PER-3).
+    println!("Passkey enrolment link for {} (person {}):", officer.display_name(false), officer.id);
+    println!("  {}", link_url(&data.config, &link));
+    println!("  {}", link_note(&link));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a link lifetime outside 1 to [`MAX_LINK_HOURS`] hours.
+fn check_hours(hours: u32) -> anyhow::Result<()> {
+    if !(1..=MAX_LINK_HOURS).contains(&hours) {
+        anyhow::bail!("--hours: a link works 1 to {MAX_LINK_HOURS} hours, not {hours}");
+    }
+    Ok(())
+}
+
+/// The person `key` names (a person id, or a national id of `country`): one registered and
+/// not removed, holding a role (R-ORG-1: only officers sign in to the portal). The refusals
+/// name `--person` and never the person's name.
+async fn find_officer(store: &Store, key: &str, country: Country) -> anyhow::Result<Person> {
+    let key = key.trim();
+    let record = if let Ok(id) = key.parse::<PersonId>() {
+        store.person(id).await?.with_context(|| format!("--person: no person with id {id}"))?
+    } else {
+        // A lookup only: synthetic test identities are found too, as `tillit role grant` does.
+        let options = ParseOptions::new(time::OffsetDateTime::now_utc().date()).with_test_ids(true);
+        let national = NationalId::parse(country, key, &options)
+            .map_err(|e| anyhow::anyhow!("--person: neither a person id nor a national id ({e}): {key:?}"))?;
+        store
+            .person_by_national_id(&national)
+            .await?
+            .with_context(|| format!("--person: no person with national id {}", national.normalised()))?
+    };
+    let id = record.person.id;
+    if record.removed_us.is_some() {
+        anyhow::bail!("--person: person {id} was removed");
+    }
+    if store.grants_of(id).await?.is_empty() {
+        anyhow::bail!(
+            "--person: person {id} holds no role, and only officers sign in to the portal (R-ORG-1); \
+             grant one first (tillit role grant)"
+        );
+    }
+    Ok(record.person)
+}
+
+/// Makes a one-time passkey enrolment link for `person`, valid `hours`, by `actor`, in one
+/// transaction (the link and its audit entry), with the function the API uses.
+pub async fn make_enrol_link(
+    store: &Store,
+    person: PersonId,
+    actor: &Actor,
+    hours: u32,
+) -> anyhow::Result<NewLink> {
+    check_hours(hours)?;
+    let mut tx = store.begin().await?;
+    let link = officers::create_link(&mut tx, person, actor, None, hours, officers::now_us()).await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// Where officers open the portal, as the node is configured: `http://localhost:<port>` when
+/// `listen` is a loopback address (plain HTTP serves the portal there, a secure context for
+/// the browser); else `public_base_url`, else the HTTPS listener by the first name of
+/// `tls_hosts`.
+pub fn portal_base(config: &Config) -> String {
+    if config.listen.ip().is_loopback() {
+        return format!("http://localhost:{}", config.listen.port());
+    }
+    if let Some(url) = &config.public_base_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    // A wildcard name is no host to open; the first plain one is, else the wildcard's domain.
+    let host = config
+        .tls_hosts
+        .iter()
+        .find(|h| !h.starts_with("*."))
+        .or(config.tls_hosts.first())
+        .map_or("localhost", |h| h.trim_start_matches("*."));
+    match config.listen_tls_for(config.listen).port() {
+        443 => format!("https://{host}"),
+        port => format!("https://{host}:{port}"),
+    }
+}
+
+/// The full address of `link` on the portal.
+pub fn link_url(config: &Config, link: &NewLink) -> String {
+    format!("{}{}", portal_base(config), link.path())
+}
+
+/// What to say beside a link printed: its expiry, one use, shown once.
+pub fn link_note(link: &NewLink) -> String {
+    format!(
+        "works once, until {}; shown only now (only its hash is kept)",
+        officers::rfc3339(link.expires_us)
+    )
 }
 
 /// Says who was made and where the credential is, with its one-time password: the only time

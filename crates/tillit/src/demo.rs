@@ -10,8 +10,15 @@
 //! basis to hand-out, a credential downloaded by the holder's card client, a PUK order, a
 //! reserve card handed out at level 3 with a second officer's co-signature (R-RES-5) and its
 //! credential with the holder's receipt, a lost card revoked for key compromise (R-REV-3), a
-//! card returned on leaving (R-CARD-7). Last, the node is stopped and the audit log verified
-//! as `tillit audit verify` does it. Nothing prints a protected person's name (R-PER-3).
+//! card returned on leaving (R-CARD-7), and a third SIS card delivered and left waiting for
+//! hand-out. Last, the node is stopped and the audit log verified as `tillit audit verify`
+//! does it. Nothing prints a protected person's name (R-PER-3).
+//!
+//! Each officer also gets a one-time passkey enrolment link for the portal, made as
+//! `tillit admin enrol-link` makes it. With `--json FILE` the summary is also written
+//! machine-readably (for the portal's browser tests): the officers with their links,
+//! credentials and passwords, and the people the tests use. That file holds the passwords,
+//! so it is written (mode 0600) only when asked for.
 
 mod api;
 mod people;
@@ -23,6 +30,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use der::pem::LineEnding;
 use serde_json::{json, Value};
+use tillit_core::audit::Actor;
 use tillit_core::id::{Country, NationalId, OrgNumber, ParseOptions};
 use tillit_core::ra::event::Event as _;
 use tillit_core::ra::org::{Org, OrgKind, OrgTree};
@@ -35,6 +43,7 @@ use tillit_pki::{FileSigner, KeyAlgorithm, Pkcs11Uri};
 use tillit_server::admin::{self, Credential};
 use tillit_server::directory::{self, ImportOptions};
 use tillit_server::node::{self, DataDir, InitOptions};
+use tillit_server::routines::officers::{self, NewLink, DEFAULT_LINK_HOURS};
 use tillit_server::tls::TlsListener;
 use tillit_server::AppState;
 use time::{Date, Duration};
@@ -54,14 +63,32 @@ pub struct DemoArgs {
     /// made in software for the demo.
     #[arg(long, value_name = "PKCS11-URI")]
     pub token: Option<String>,
+    /// Also write the summary as JSON to this new file (mode 0600): the portal's address, each
+    /// officer's person id, role, unit, enrolment path, credential file and password, and the
+    /// people the browser tests use. It holds the passwords: only for tests and trials.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
-/// An officer of the demo: who, which role where, and their credential.
+/// An officer of the demo: who, which role where, their credential and their passkey
+/// enrolment link.
 struct Staffed {
+    person: PersonId,
     role: Role,
     scope: &'static str,
     name: String,
     credential: Credential,
+    link: NewLink,
+}
+
+/// What the walk left for the browser tests: the cards it made, by the people holding them.
+struct Walked {
+    /// The card delivered and waiting for hand-out.
+    awaiting: String,
+    /// The first holder's card, lost and revoked.
+    lost: String,
+    /// The reserve card handed out to the person with the coordination number.
+    reserve: String,
 }
 
 /// What the walk did, a line per step.
@@ -86,6 +113,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     if dir.exists() && std::fs::read_dir(dir).with_context(|| dir.display().to_string())?.next().is_some() {
         anyhow::bail!("{} exists and is not empty: give the demo a new directory with --data", dir.display());
+    }
+    if let Some(file) = &args.json {
+        if file.exists() {
+            anyhow::bail!("--json: {} exists; give the demo a new file", file.display());
+        }
     }
     // The embedded default only: fictional people have no place in a configured database.
     if std::env::var_os("TILLIT_DATABASE_URL").is_some_and(|v| !v.is_empty()) {
@@ -173,6 +205,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let (holder, holder_id) = find(Part::CardHolder)?;
     let (leaver, leaver_id) = find(Part::Leaver)?;
     let (coordinated, coordinated_id) = find(Part::Coordination)?;
+    let (awaiting, awaiting_id) = find(Part::AwaitingHandOut)?;
 
     // The card holders' registered addresses, as the population register gives them (the PUK
     // letter goes there, R-CARD-9).
@@ -217,10 +250,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         };
         directory::grant_role(&store, &actor, grant, today).await.map_err(refused)?;
         let credential = admin::issue_credential(&store, &ca, dir, &actor, *id).await?;
-        officers.push(Staffed { role, scope, name: resident.name(), credential });
+        // The portal's passkey: a one-time link, as `tillit admin enrol-link` makes it.
+        let link =
+            crate::admin::make_enrol_link(&store, *id, &Actor::system("cli"), DEFAULT_LINK_HOURS).await?;
+        officers.push(Staffed { person: *id, role, scope, name: resident.name(), credential, link });
     }
     officers.sort_by_key(|o| tillit_core::ra::role::ROLES.iter().position(|r| *r == o.role));
-    println!("  officers: {} with a role each and a client credential (below)", officers.len());
+    println!(
+        "  officers: {} with a role each, a client credential and a passkey enrolment link (below)",
+        officers.len()
+    );
 
     // The node, in-process, on an ephemeral port of 127.0.0.1.
     let identity = data.tls_identity(&ca).await?;
@@ -255,7 +294,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let outcome = walk
         .run(
             &mut steps,
-            [(holder, *holder_id), (leaver, *leaver_id), (coordinated, *coordinated_id)],
+            [
+                (holder, *holder_id),
+                (leaver, *leaver_id),
+                (coordinated, *coordinated_id),
+                (awaiting, *awaiting_id),
+            ],
             org("TK-SKOL")?,
             org("TK-SOC")?,
             &kra_staff.name,
@@ -264,7 +308,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let _ = stop.send(());
     let served = server.await;
     store.close().await;
-    outcome
+    let walked = outcome
         .with_context(|| format!("the demo stopped part way; {} holds what it did so far", dir.display()))?;
     served.context("the node")?.context("the node's HTTPS listener")?;
 
@@ -281,8 +325,63 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("the audit log of the demo does not verify");
     }
     let listen = data.config.listen;
-    print_summary(dir, (listen, data.config.listen_tls_for(listen)), &officers, &steps);
+    let portal = crate::admin::portal_base(&data.config);
+    print_summary(dir, (listen, data.config.listen_tls_for(listen)), &portal, &officers, &steps);
+    if let Some(file) = &args.json {
+        let id_of = |part: Part| find(part).map(|(_, id)| id.to_string());
+        let people = json!({
+            "protected": id_of(Part::Protected)?,
+            "coordination_number": coordinated_id.to_string(),
+            "leaving": leaver_id.to_string(),
+            "no_card": id_of(Part::NoCard)?,
+            "card_awaiting_hand_out": { "person": awaiting_id.to_string(), "card": walked.awaiting },
+            "card_lost": { "person": holder_id.to_string(), "card": walked.lost },
+            "reserve_card": { "person": coordinated_id.to_string(), "card": walked.reserve },
+        });
+        write_json(file, &summary_json(dir, &portal, &officers, people)?)?;
+        println!();
+        println!("The summary as JSON, with the passwords: {} (mode 0600)", file.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The summary for the browser tests (docs/demo.md): the portal's address, the officers and
+/// the people the tests use.
+fn summary_json(dir: &Path, portal: &str, officers: &[Staffed], people: Value) -> anyhow::Result<Value> {
+    // The credential files by absolute path, so the file can be read from anywhere.
+    let dir = std::fs::canonicalize(dir).with_context(|| dir.display().to_string())?;
+    let officers: Vec<Value> = officers
+        .iter()
+        .map(|o| {
+            json!({
+                "person": o.person.to_string(),
+                "name": o.name,
+                "role": o.role,
+                "unit": o.scope,
+                "enrol_path": o.link.path(),
+                "p12": dir.join(&o.credential.file),
+                "p12_password": o.credential.password.as_str(),
+            })
+        })
+        .collect();
+    Ok(json!({ "portal": { "enrol_base": portal }, "officers": officers, "people": people }))
+}
+
+/// Writes `value` to the new file `path`, readable by its owner only (it holds passwords).
+fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let text = zeroize::Zeroizing::new(serde_json::to_string_pretty(value)? + "\n");
+    let mut file = options.open(path).with_context(|| format!("--json: {}", path.display()))?;
+    file.write_all(text.as_bytes()).with_context(|| format!("--json: {}", path.display()))?;
+    file.sync_all().with_context(|| format!("--json: {}", path.display()))?;
+    Ok(())
 }
 
 fn refused(e: directory::DirectoryError) -> anyhow::Error {
@@ -323,6 +422,10 @@ async fn record_address(
     Ok(())
 }
 
+/// The people the walk is made with: the card holder, the leaver, the person with the
+/// coordination number and the one whose card is left waiting for hand-out.
+type Cast<'r> = [(&'r Resident, PersonId); 4];
+
 /// The routines walked over the API.
 struct Walk<'a> {
     base: &'a str,
@@ -348,11 +451,11 @@ impl Walk<'_> {
     async fn run(
         &self,
         steps: &mut Steps,
-        [(holder, holder_id), (leaver, leaver_id), (coordinated, coordinated_id)]: [(&Resident, PersonId); 3],
+        [(holder, holder_id), (leaver, leaver_id), (coordinated, coordinated_id), (awaiting, awaiting_id)]: Cast<'_>,
         school: OrgId,
         social: OrgId,
         kra_name: &str,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Walked> {
         let kra = self.kra;
         steps.done(format!(
             "KRA officer {kra_name} signs in with a client certificate and signs every action"
@@ -365,11 +468,16 @@ impl Walk<'_> {
             choice["reason"].as_str().unwrap_or("")
         ));
 
-        // Two SIS cards, one batch (R-CARD-2, R-CARD-3).
+        // Three SIS cards, one batch (R-CARD-2, R-CARD-3); the third is left waiting for
+        // hand-out.
         let document = json!({ "kind": "passport", "number": "TK1234567" });
         let image = json!({ "media_type": "image/jpeg", "content": jpeg() });
         let mut cards = Vec::new();
-        for (person, id, serial) in [(holder, holder_id, "9752000001"), (leaver, leaver_id, "9752000002")] {
+        for (person, id, serial) in [
+            (holder, holder_id, "9752000001"),
+            (leaver, leaver_id, "9752000002"),
+            (awaiting, awaiting_id, "9752000003"),
+        ] {
             let card = kra
                 .post(&format!("/api/v1/persons/{id}/cards"), &json!({ "org": school, "kind": "sis" }))
                 .await?;
@@ -388,6 +496,10 @@ impl Walk<'_> {
         steps.done(format!("batch {} of {} cards sent to the card supplier", text(&batch, "id")?, ids.len()));
         for (person, card_id, serial) in &cards {
             kra.post(&format!("/api/v1/cards/{card_id}/delivery"), &json!({ "serial": serial })).await?;
+            if person.part == Part::AwaitingHandOut {
+                steps.done(format!("card {serial} delivered for {}, waiting for hand-out", person.name()));
+                continue;
+            }
             kra.post(
                 &format!("/api/v1/cards/{card_id}/hand-out"),
                 &json!({ "holder_present": true, "document": document, "national_id": person.national_id,
@@ -497,7 +609,8 @@ impl Walk<'_> {
             leaver.name(),
             leaver.end.unwrap_or(self.today)
         ));
-        Ok(())
+        let (_, awaiting_card, _) = &cards[2];
+        Ok(Walked { awaiting: awaiting_card.clone(), lost: card.clone(), reserve })
     }
 
     /// The holder's download with `code`: on the token with the card client, else with keys
@@ -544,6 +657,7 @@ impl Walk<'_> {
 fn print_summary(
     dir: &Path,
     (plain, tls): (std::net::SocketAddr, std::net::SocketAddr),
+    portal: &str,
     officers: &[Staffed],
     steps: &Steps,
 ) {
@@ -558,10 +672,15 @@ fn print_summary(
     println!();
     println!("See it all:  tillit serve --data {d}");
     println!("  health, metrics, OCSP, CRLs:  http://{plain}  (/healthz, /metrics, /api/openapi.json)");
+    println!("  the portal (passkeys):        {portal}/  (each officer's link below)");
     println!("  the API (client certificates): {https}/api/v1");
     println!("  audit:                        tillit audit verify --data {d}");
     println!();
-    println!("Officers (each credential's password is shown only now and stored nowhere):");
+    println!(
+        "Officers (each credential's password is shown only now and stored nowhere; each passkey link \
+         works once, until {}):",
+        officers.iter().map(|o| o.link.expires_us).min().map(officers::rfc3339).unwrap_or_default()
+    );
     for o in officers {
         let role =
             serde_json::to_value(o.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
@@ -572,6 +691,7 @@ fn print_summary(
             dir.join(&o.credential.file).display(),
             o.credential.password.as_str()
         );
+        println!("  {:<16} passkey: {portal}{}", "", o.link.path());
     }
     if let Some(o) = officers.first() {
         let file = dir.join(&o.credential.file);

@@ -32,11 +32,44 @@ pub async fn init(
         println!("  CA keys:    keys/ca-root.pem, keys/ca-issuing.pem");
     }
     match &done.administrator {
-        Some(made) => crate::admin::print(dir, made),
+        Some(made) => {
+            crate::admin::print(dir, made);
+            print_first_link(dir, made.person).await;
+        }
         None => crate::admin::print_none(dir),
     }
     print_next(dir, &done);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Makes and prints the first administrator's passkey enrolment link (actor `system:init`,
+/// docs/design/portal.md §1.2). The node is made by then: should this fail, `init` says so and
+/// how to make a link later, and still succeeds.
+async fn print_first_link(dir: &Path, person: tillit_core::ra::PersonId) {
+    let made = async {
+        let data = DataDir::open(dir)?;
+        let store = data.open_store().await?;
+        let actor = tillit_core::audit::Actor::system("init");
+        let hours = tillit_server::routines::officers::DEFAULT_LINK_HOURS;
+        let link = crate::admin::make_enrol_link(&store, person, &actor, hours).await;
+        store.close().await;
+        anyhow::Ok((data.config, link?))
+    }
+    .await;
+    match made {
+        Ok((config, link)) => {
+            println!("  passkey link:  {}", crate::admin::link_url(&config, &link));
+            println!(
+                "                 the administrator enrols a passkey for the portal there; it {}",
+                crate::admin::link_note(&link)
+            );
+        }
+        Err(e) => eprintln!(
+            "warning: no passkey enrolment link was made ({e:#}); make one with: \
+             tillit admin enrol-link --data {} --person {person}",
+            dir.display()
+        ),
+    }
 }
 
 /// Creates the data directory with an imported CA hierarchy (`tillit ca import`) and says
@@ -143,7 +176,11 @@ pub async fn serve(
     let portal = tillit_portal::web::Portal {
         catalog: std::sync::Arc::new(tillit_portal::i18n::Catalog::load().context("the portal's languages")?),
         app: state.clone(),
-        settings: std::sync::Arc::new(tillit_portal::settings::PortalSettings::new(&data.config, local, local_tls)),
+        settings: std::sync::Arc::new(tillit_portal::settings::PortalSettings::new(
+            &data.config,
+            local,
+            local_tls,
+        )),
     };
     let plain_extra = if local.ip().is_loopback() {
         tillit_portal::web::routes(portal.clone())

@@ -42,3 +42,6 @@ passkey-name = Navn
 passkey-created = Oprettet
 passkey-last-used = Senest brugt
 never = Aldrig
+sign-in-certificate-title = Eller med dit certifikat
+sign-in-certificate = Log ind med dit certifikat (serienummer { $serial })
+sign-in-certificate-refused = Det certifikat, browseren viste, kan ikke bruges til at logge ind: det er ikke udstedt af registreringsenheden til en sagsbehandler, eller det er spærret eller udløbet.

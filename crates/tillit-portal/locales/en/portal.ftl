@@ -42,3 +42,6 @@ passkey-name = Name
 passkey-created = Created
 passkey-last-used = Last used
 never = Never
+sign-in-certificate-title = Or with your certificate
+sign-in-certificate = Sign in with your certificate (serial { $serial })
+sign-in-certificate-refused = The certificate this browser presented cannot sign in: it is not one this registration authority issued to an officer, or it is revoked or expired.

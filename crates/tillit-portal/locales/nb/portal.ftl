@@ -42,3 +42,6 @@ passkey-name = Navn
 passkey-created = Opprettet
 passkey-last-used = Sist brukt
 never = Aldri
+sign-in-certificate-title = Eller med sertifikatet ditt
+sign-in-certificate = Logg inn med sertifikatet ditt (serienummer { $serial })
+sign-in-certificate-refused = Sertifikatet nettleseren viste kan ikke brukes til innlogging: det er ikke utstedt av registreringsenheten til en saksbehandler, eller det er sperret eller utløpt.

@@ -42,3 +42,6 @@ passkey-name = Namn
 passkey-created = Skapad
 passkey-last-used = Senast använd
 never = Aldrig
+sign-in-certificate-title = Eller med ditt certifikat
+sign-in-certificate = Logga in med ditt certifikat (serienummer { $serial })
+sign-in-certificate-refused = Certifikatet som webbläsaren visade kan inte användas för inloggning: det är inte utfärdat av registreringsenheten till en handläggare, eller så är det spärrat eller har gått ut.

@@ -37,6 +37,10 @@ pub enum Part {
     Leaver,
     /// Has a protected identity (R-PER-3): never named in the demo's output.
     Protected,
+    /// Has no card: left for the portal's browser tests to order one.
+    NoCard,
+    /// Gets an SIS card ordered and delivered, waiting to be handed out.
+    AwaitingHandOut,
     /// Everyone else.
     Staff,
 }
@@ -118,8 +122,8 @@ fn national_id(year: i32, month: u8, day: u8, serial: u16, coordination: bool) -
     format!("{year}{month:02}{day:02}-{serial:03}{}", luhn(&short))
 }
 
-/// The people of the municipality: the officers, the four people the routines are walked
-/// with, and the staff, 50 in all. `today` fixes the leaver's last day (in four days).
+/// The people of the municipality: the officers, the six people the routines are walked
+/// with or left for the browser tests, and the staff, 50 in all. `today` fixes the leaver's last day (in four days).
 pub fn residents(today: Date) -> Vec<Resident> {
     let day = |y: i32, m: Month, d: u8| Date::from_calendar_date(y, m, d).unwrap_or(today);
     let mut out = Vec::new();
@@ -160,12 +164,14 @@ pub fn residents(today: Date) -> Vec<Resident> {
         ("Oskar", "Dahl", "TK-SKOL", Part::Leaver),
         ("Mateusz", "Nowak", "TK-SOC", Part::Coordination),
         ("Ingrid", PROTECTED_FAMILY_NAME, "TK-SOC", Part::Protected),
+        ("Klara", "Sjöberg", "TK-TEK", Part::NoCard),
+        ("Agnes", "Forsberg", "TK-SKOL", Part::AwaitingHandOut),
     ] {
         n += 1;
         push(given, family, unit, part, n);
     }
     let units = ["TK-SKOL", "TK-SOC", "TK-TEK", "TK-KLK"];
-    for i in 0..36usize {
+    for i in 0..34usize {
         n += 1;
         let given = GIVEN[i * 7 % GIVEN.len()];
         let family = FAMILY[i * 5 % FAMILY.len()];
@@ -231,5 +237,16 @@ mod tests {
             assert!(ids.insert(p.national_id.clone()));
         }
         assert_eq!(people.iter().filter(|p| p.family_name == PROTECTED_FAMILY_NAME).count(), 1);
+        // One of each part the walk and the browser tests use.
+        for part in [
+            Part::CardHolder,
+            Part::Coordination,
+            Part::Leaver,
+            Part::Protected,
+            Part::NoCard,
+            Part::AwaitingHandOut,
+        ] {
+            assert_eq!(people.iter().filter(|p| p.part == part).count(), 1, "{part:?}");
+        }
     }
 }

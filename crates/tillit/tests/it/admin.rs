@@ -1,12 +1,15 @@
 //! The first RA administrator, as a newcomer meets it: `tillit init` with the administrator
 //! options writes a PKCS#12 file that OpenSSL 3 reads (without `-legacy`) with the password
 //! printed once, whose certificate verifies against the chain and calls the API at once;
-//! `tillit admin create` does the same on an initialised node, once per person.
+//! `tillit admin create` does the same on an initialised node, once per person. `init` also
+//! prints the administrator's first passkey enrolment link, and `tillit admin enrol-link`
+//! makes one for an officer found by person id or national id: shown once, only its hash kept.
 
 use std::path::Path;
 use std::process::Command;
 
 use base64::Engine as _;
+use tillit_server::routines::officers;
 
 use crate::ca::{openssl, tillit_ok};
 use crate::{run, stop, text, verify};
@@ -61,10 +64,11 @@ fn init_with_an_administrator_writes_a_credential_that_calls_the_api() {
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     }
     // Every step audited: the 4 entries of a bare init, then the organisation, the person
-    // (registered, employment, HSA-id), the grant, the certificate and its binding.
+    // (registered, employment, HSA-id), the grant, the certificate and its binding, and the
+    // administrator's passkey enrolment link.
     let (code, report) = verify(&data);
     assert_eq!(code, 0, "{report}");
-    assert_eq!(report.lines().last(), Some("ok 11 entries"), "{report}");
+    assert_eq!(report.lines().last(), Some("ok 12 entries"), "{report}");
     // Printed once, stored nowhere: no file of the data directory holds it.
     for entry in walk(&data) {
         let bytes = std::fs::read(&entry).unwrap();
@@ -230,6 +234,144 @@ fn admin_create_on_an_initialised_node_once_per_person() {
     assert_eq!(tree.lines().count(), 1, "{tree}");
     let (code, report) = verify(&data);
     assert_eq!(code, 0, "{report}");
+}
+
+/// The token of the one link in what a command printed (`…/enrol/<token>`), and the line.
+fn link_token(stdout: &str) -> (String, String) {
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.contains("/enrol/")).collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let token = lines[0].rsplit("/enrol/").next().unwrap().trim().to_owned();
+    assert_eq!(token.len(), 43, "{stdout}");
+    (token, lines[0].to_owned())
+}
+
+/// The stored link of `token` (by its hash), as the portal will look it up.
+fn stored_link(data: &Path, token: &str) -> Option<tillit_store::portal::EnrolmentLink> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = tillit_server::node::DataDir::open(data).unwrap().open_store().await.unwrap();
+        let link = store.enrolment_link(&officers::token_hash(token)).await.unwrap();
+        store.close().await;
+        link
+    })
+}
+
+/// The number of audit entries `tillit audit verify` counts.
+fn entries(data: &Path) -> u64 {
+    let (code, report) = verify(data);
+    assert_eq!(code, 0, "{report}");
+    let last = report.lines().last().unwrap();
+    last.strip_prefix("ok ").and_then(|l| l.strip_suffix(" entries")).unwrap().parse().unwrap()
+}
+
+#[test]
+fn enrolment_links_from_init_and_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let out = run(&[&["init", "--data", data_s][..], &ADMIN, &["--hr-code", "K1"]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+
+    // `init` prints the administrator's first link, on the loopback portal of the default
+    // configuration, with its expiry and that it works once.
+    let (token, line) = link_token(&said);
+    assert!(line.contains(&format!("http://localhost:8080/enrol/{token}")), "{said}");
+    assert!(said.contains("works once, until "), "{said}");
+    let link = stored_link(&data, &token).expect("the link init printed is stored");
+    let admin = link.person.clone();
+    assert_eq!((link.created_by.as_str(), link.used_us), ("system:init", None));
+    let hours = (link.expires_us - link.created_us) / 3_600_000_000;
+    assert_eq!(hours, i64::from(officers::DEFAULT_LINK_HOURS));
+    assert!(said.contains(&officers::rfc3339(link.expires_us)), "{said}");
+    // Only the hash is kept: no file of the data directory holds the token.
+    for entry in walk(&data) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "{} holds the token",
+            entry.display()
+        );
+    }
+
+    // By person id, and by national id with a lifetime of its own; each a new link (the
+    // earlier ones keep working), by `system:cli`, one audit entry each.
+    let before = entries(&data);
+    let said = tillit_ok(&["admin", "enrol-link", "--data", data_s, "--person", &admin]);
+    let (by_id, line) = link_token(&said);
+    assert!(line.trim() == format!("http://localhost:8080/enrol/{by_id}"), "{said}");
+    assert!(
+        said.contains(&admin) && said.contains("Tolvan Tolvansson") && said.contains("works once"),
+        "{said}"
+    );
+    let said =
+        tillit_ok(&["admin", "enrol-link", "--data", data_s, "--person", "191212121212", "--hours", "1"]);
+    let (by_national_id, _) = link_token(&said);
+    for (token, hours) in [(&by_id, officers::DEFAULT_LINK_HOURS), (&by_national_id, 1)] {
+        let link = stored_link(&data, token).expect("the link printed is stored");
+        assert_eq!(
+            (link.person.as_str(), link.created_by.as_str(), link.used_us),
+            (admin.as_str(), "system:cli", None)
+        );
+        assert_eq!((link.expires_us - link.created_us) / 3_600_000_000, i64::from(hours));
+    }
+    assert!(stored_link(&data, &token).is_some());
+    assert_eq!(entries(&data), before + 2);
+
+    // A node not on loopback: the link is on the public base URL, else on the HTTPS host.
+    let elsewhere = |env: &[(&str, &str)]| {
+        let mut cmd = crate::tillit();
+        cmd.args(["admin", "enrol-link", "--data", data_s, "--person", &admin])
+            .env("TILLIT_LISTEN", "0.0.0.0:8080");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        link_token(&text(&out.stdout)).1
+    };
+    let line = elsewhere(&[("TILLIT_PUBLIC_BASE_URL", "https://ra.example.org")]);
+    assert!(line.trim().starts_with("https://ra.example.org/enrol/"), "{line}");
+    let line = elsewhere(&[("TILLIT_TLS_HOSTS", "[\"ra.example.org\"]")]);
+    assert!(line.trim().starts_with("https://ra.example.org:8443/enrol/"), "{line}");
+    let before = entries(&data);
+
+    // Refusals name the argument and make nothing.
+    std::fs::write(
+        tmp.path().join("hr.csv"),
+        "national_id,given_names,family_name,email,unit,start,end,protected,name_checked\n\
+         19800101-0001,Anna,Svensson,,K1,2020-01-01,,no,\n",
+    )
+    .unwrap();
+    tillit_ok(&[
+        "import",
+        "hr",
+        "--data",
+        data_s,
+        tmp.path().join("hr.csv").to_str().unwrap(),
+        "--org",
+        "K1",
+    ]);
+    let before_refusals = entries(&data);
+    assert!(before_refusals > before);
+    for (args, said) in [
+        (&["--person", "0193a1b2-0000-7000-8000-000000000001"][..], "--person: no person with id 0193a1b2-"),
+        (&["--person", "19800202-0009"][..], "--person: no person with national id"),
+        (&["--person", "nobody"][..], "--person: neither a person id nor a national id"),
+        (&["--person", "19800101-0001"][..], "holds no role"),
+        (&["--person", &admin, "--hours", "0"][..], "--hours: a link works 1 to 168 hours, not 0"),
+        (&["--person", &admin, "--hours", "169"][..], "--hours: a link works 1 to 168 hours, not 169"),
+    ] {
+        let out = run(&[&["admin", "enrol-link", "--data", data_s][..], args].concat());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!text(&out.stdout).contains("/enrol/"), "{args:?}");
+    }
+    let err = text(&run(&["admin", "enrol-link", "--data", data_s, "--person", "19800101-0001"]).stderr);
+    assert!(err.contains("R-ORG-1") && err.contains("--person") && !err.contains("Svensson"), "{err}");
+    assert_eq!(entries(&data), before_refusals);
 }
 
 /// Every file under `dir`.

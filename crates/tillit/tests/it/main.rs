@@ -242,6 +242,7 @@ fn every_command_has_help() {
         vec!["audit", "verify", "--help"],
         vec!["demo", "--help"],
         vec!["admin", "create", "--help"],
+        vec!["admin", "enrol-link", "--help"],
         vec!["card", "enroll", "--help"],
         vec!["report", "--help"],
         vec!["jobs", "run", "--help"],
