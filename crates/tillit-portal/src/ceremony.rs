@@ -493,6 +493,34 @@ async fn try_enrol(
     form: &EnrolForm,
     now: i64,
 ) -> Result<axum::http::HeaderValue, Refused> {
+    let store = &portal.app.store;
+    if store.grants_of(person).await.map_err(int)?.is_empty() {
+        return Err(Refused::NoRole);
+    }
+    let hash = token_hash(token);
+    let key = checked_key(portal, person, form, &format!("link:{hash}"), now).await?;
+    let mut tx = store.begin().await.map_err(int)?;
+    if tx.use_enrolment_link(&hash, now).await.map_err(int)?.is_none() {
+        // Used by another browser a moment ago.
+        return Err(Refused::Stale);
+    }
+    register(&mut tx, &key, now).await?;
+    let auth = format!("passkey:{}", B64URL.encode(&key.credential_id));
+    let cookie = session::start(&mut tx, person, &auth, now).await.map_err(int)?;
+    tx.commit().await.map_err(int)?;
+    tracing::info!(person = %person, "an officer enrolled a passkey");
+    Ok(cookie)
+}
+
+/// Checks a `create` ceremony (its challenge used once) and gives the passkey to register for
+/// `person`, enrolled via `enrolled_via`.
+async fn checked_key(
+    portal: &Portal,
+    person: PersonId,
+    form: &EnrolForm,
+    enrolled_via: &str,
+    now: i64,
+) -> Result<NewPasskey, Refused> {
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(Refused::Check("the passkey's name must be 1 to 64 characters".into()));
@@ -505,14 +533,9 @@ async fn try_enrol(
     };
     let attestation_object = decode("attestation_object", &form.attestation_object)?;
     let client_data_json = decode("client_data_json", &form.client_data_json)?;
-    let store = &portal.app.store;
-    if store.grants_of(person).await.map_err(int)?.is_empty() {
-        return Err(Refused::NoRole);
-    }
     let Some(challenge) = consume(portal, &form.challenge_id, Purpose::Enrol, now).await? else {
         return Err(Refused::Stale);
     };
-    let mut tx = store.begin().await.map_err(int)?;
     let registration = verify_registration(
         &attestation_object,
         &client_data_json,
@@ -521,13 +544,8 @@ async fn try_enrol(
         &portal.settings.origins,
     )
     .map_err(Refused::Check)?;
-    let hash = token_hash(token);
-    if tx.use_enrolment_link(&hash, now).await.map_err(int)?.is_none() {
-        // Used by another browser a moment ago.
-        return Err(Refused::Stale);
-    }
-    let key = NewPasskey {
-        credential_id: registration.credential_id.clone(),
+    Ok(NewPasskey {
+        credential_id: registration.credential_id,
         person: person.to_string(),
         public_key: registration.cose_key,
         spki: registration.key.spki,
@@ -540,18 +558,159 @@ async fn try_enrol(
         attestation_fmt: registration.attestation_fmt,
         name: name.to_string(),
         rp_id: portal.settings.rp_id.clone(),
-        enrolled_via: format!("link:{hash}"),
-    };
-    match officers::register(&mut tx, &key, now).await {
-        Ok(()) => {}
+        enrolled_via: enrolled_via.to_string(),
+    })
+}
+
+/// Registers a checked passkey in `tx` (audited); a credential registered before is refused.
+async fn register(tx: &mut tillit_store::Tx<'_>, key: &NewPasskey, now: i64) -> Result<(), Refused> {
+    match officers::register(tx, key, now).await {
+        Ok(()) => Ok(()),
         Err(tillit_store::StoreError::Duplicate { .. }) => {
-            return Err(Refused::Check("this passkey is registered already".into()))
+            Err(Refused::Check("this passkey is registered already".into()))
         }
-        Err(e) => return Err(int(e)),
+        Err(e) => Err(int(e)),
     }
-    let auth = format!("passkey:{}", B64URL.encode(&registration.credential_id));
-    let cookie = session::start(&mut tx, person, &auth, now).await.map_err(int)?;
+}
+
+/// The officer's user handle, name as authenticators list it, display name, and passkeys
+/// registered already: what a `create` ceremony needs.
+async fn creation_data(
+    portal: &Portal,
+    person: PersonId,
+) -> Result<(Vec<u8>, String, String, String), String> {
+    let store = &portal.app.store;
+    let record = store.person(person).await.map_err(|e| e.to_string())?.ok_or("no such person")?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let handle = tx.user_handle(&person.to_string(), &random32()[..16]).await.map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    let existing = store.passkeys_of(&person.to_string()).await.map_err(|e| e.to_string())?;
+    let exclude = existing.iter().map(|k| B64URL.encode(&k.key.credential_id)).collect::<Vec<_>>().join(",");
+    let p = &record.person;
+    let name = format!("{} {}", p.given_names, p.family_name);
+    let user_name = p.hsa_id.as_ref().map(|h| h.to_string()).unwrap_or_else(|| name.clone());
+    Ok((handle, user_name, name, exclude))
+}
+
+async fn my_passkeys_page(
+    portal: &Portal,
+    lang: Lang,
+    keep: bool,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    notice: Option<String>,
+) -> Response {
+    let keys = match portal.app.store.passkeys_of(&signed_in.person.to_string()).await {
+        Ok(keys) => keys,
+        Err(e) => return internal(e),
+    };
+    let keys = keys
+        .into_iter()
+        .map(|k| crate::pages::KeyRow {
+            name: k.key.name,
+            created: crate::locale::format_timestamp(lang, k.created_us),
+            last_used: k.last_used_us.map(|us| crate::locale::format_timestamp(lang, us)),
+        })
+        .collect();
+    // A session begun with the officer's certificate may add a passkey without a link: the
+    // certificate, which an RA administrator issued, is stronger than a link.
+    let add = if signed_in.session.auth.starts_with("certificate:") {
+        let (challenge_id, challenge) = match new_challenge(portal, Purpose::Enrol).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let (handle, user_name, display_name, exclude) = match creation_data(portal, signed_in.person).await {
+            Ok(data) => data,
+            Err(e) => return internal(e),
+        };
+        Some(crate::pages::AddPasskey {
+            challenge_id,
+            challenge: B64URL.encode(challenge),
+            rp_id: portal.settings.rp_id.clone(),
+            user_handle: B64URL.encode(handle),
+            user_name,
+            display_name,
+            exclude,
+        })
+    } else {
+        None
+    };
+    let t = tr(portal, lang);
+    let me = crate::pages::Me::of(&t, signed_in);
+    let view = crate::pages::MyPasskeys { t, me: Some(me), keys, add, notice };
+    page(status, view.render(), lang, keep)
+}
+
+/// `GET /me/passkeys`: the officer's passkeys, and in a certificate session the ceremony that
+/// adds one.
+pub async fn my_passkeys(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, keep) = language(&portal, query.lang.as_deref(), &headers);
+    my_passkeys_page(&portal, lang, keep, &signed_in, StatusCode::OK, None).await
+}
+
+/// What the add-a-passkey form posts.
+#[derive(Debug, Deserialize)]
+pub struct AddForm {
+    csrf: String,
+    #[serde(flatten)]
+    enrol: EnrolForm,
+}
+
+/// `POST /me/passkeys`: a passkey added in a session begun with the officer's certificate,
+/// registered with `enrolled_via = certificate:<serial>`.
+pub async fn add_passkey(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    Form(form): Form<AddForm>,
+) -> Response {
+    let (lang, _) = language(&portal, None, &headers);
+    if let Err(r) = signed_in.check_post(&portal, &headers, &form.csrf) {
+        return r.into_response();
+    }
+    let auth = signed_in.session.auth.clone();
+    if !auth.starts_with("certificate:") {
+        return crate::session::Forbidden(
+            "a passkey is added from a session begun with a certificate, or by a link",
+        )
+        .into_response();
+    }
+    match try_register(&portal, signed_in.person, &form.enrol, &auth, now_us()).await {
+        Ok(()) => Redirect::to("/me/passkeys").into_response(),
+        Err(Refused::Internal(e)) => internal(e),
+        Err(refused) => {
+            let t = tr(&portal, lang);
+            let notice = match refused {
+                Refused::Stale => t.msg("sign-in-stale"),
+                Refused::NoRole => t.msg("sign-in-no-role"),
+                Refused::Check(reason) | Refused::Internal(reason) => {
+                    t.with("enrol-failed", "reason", &reason)
+                }
+            };
+            my_passkeys_page(&portal, lang, false, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, Some(notice))
+                .await
+        }
+    }
+}
+
+/// Checks a `create` ceremony and registers its passkey for `person`, enrolled via
+/// `enrolled_via`.
+async fn try_register(
+    portal: &Portal,
+    person: PersonId,
+    form: &EnrolForm,
+    enrolled_via: &str,
+    now: i64,
+) -> Result<(), Refused> {
+    let key = checked_key(portal, person, form, enrolled_via, now).await?;
+    let mut tx = portal.app.store.begin().await.map_err(int)?;
+    register(&mut tx, &key, now).await?;
     tx.commit().await.map_err(int)?;
-    tracing::info!(person = %person, "an officer enrolled a passkey");
-    Ok(cookie)
+    tracing::info!(person = %person, "an officer added a passkey");
+    Ok(())
 }

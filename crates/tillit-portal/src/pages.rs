@@ -167,4 +167,27 @@ pub struct MyPasskeys {
     pub me: Option<Me>,
     /// Their passkeys.
     pub keys: Vec<KeyRow>,
+    /// The ceremony that adds a passkey, offered in a session begun with a certificate.
+    pub add: Option<AddPasskey>,
+    /// What happened to the last try.
+    pub notice: Option<String>,
+}
+
+/// The data of a `navigator.credentials.create` ceremony.
+#[derive(Debug, Clone)]
+pub struct AddPasskey {
+    /// The challenge's id.
+    pub challenge_id: String,
+    /// The challenge, base64url.
+    pub challenge: String,
+    /// The RP id.
+    pub rp_id: String,
+    /// The WebAuthn user handle, base64url.
+    pub user_handle: String,
+    /// The WebAuthn user name.
+    pub user_name: String,
+    /// The officer's name.
+    pub display_name: String,
+    /// Passkeys registered already, base64url ids, comma-separated.
+    pub exclude: String,
 }

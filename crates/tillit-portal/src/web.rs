@@ -44,7 +44,7 @@ pub fn routes(portal: Portal) -> Router {
         .route("/sign-in", get(crate::ceremony::sign_in_page).post(crate::ceremony::sign_in))
         .route("/sign-in/certificate", post(crate::ceremony::sign_in_certificate))
         .route("/sign-out", post(crate::ceremony::sign_out))
-        .route("/me/passkeys", get(my_passkeys))
+        .route("/me/passkeys", get(crate::ceremony::my_passkeys).post(crate::ceremony::add_passkey))
         .route("/enrol/{token}", get(crate::ceremony::enrol_page).post(crate::ceremony::enrol))
         .route("/assets/portal.css", get(|| asset("text/css; charset=utf-8", CSS)))
         .route("/assets/portal.js", get(|| asset("text/javascript; charset=utf-8", JS)))
@@ -146,30 +146,6 @@ async fn start(State(portal): State<Portal>, Query(query): Query<PageQuery>, hea
         Err(_) => None,
     };
     page(StatusCode::OK, Start { t, me }.render(), lang, keep)
-}
-
-async fn my_passkeys(
-    State(portal): State<Portal>,
-    signed_in: SignedIn,
-    Query(query): Query<PageQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, keep) = language(&portal, query.lang.as_deref(), &headers);
-    let keys = match portal.app.store.passkeys_of(&signed_in.person.to_string()).await {
-        Ok(keys) => keys,
-        Err(e) => return session::internal(e),
-    };
-    let keys = keys
-        .into_iter()
-        .map(|k| crate::pages::KeyRow {
-            name: k.key.name,
-            created: crate::locale::format_timestamp(lang, k.created_us),
-            last_used: k.last_used_us.map(|us| crate::locale::format_timestamp(lang, us)),
-        })
-        .collect();
-    let t = tr(&portal, lang);
-    let me = Me::of(&t, &signed_in);
-    page(StatusCode::OK, crate::pages::MyPasskeys { t, me: Some(me), keys }.render(), lang, keep)
 }
 
 /// The officer's own view of the header, for handlers that have a session.

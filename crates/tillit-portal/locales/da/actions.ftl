@@ -79,6 +79,7 @@ action-report-protected_identities_shown = Rapport vist med beskyttede personer
 action-passkey-registered = Adgangsnøgle registreret
 action-passkey-removed = Adgangsnøgle fjernet
 action-passkey-link_created = Link til registrering af adgangsnøgle oprettet
+action-passkey-sign_count_regressed = Adgangsnøgle afvist: tælleren gik baglæns
 
 ## Kortets status
 

@@ -45,3 +45,5 @@ never = Aldrig
 sign-in-certificate-title = Eller med dit certifikat
 sign-in-certificate = Log ind med dit certifikat (serienummer { $serial })
 sign-in-certificate-refused = Det certifikat, browseren viste, kan ikke bruges til at logge ind: det er ikke udstedt af registreringsenheden til en sagsbehandler, eller det er spærret eller udløbet.
+add-passkey-title = Tilføj en adgangsnøgle
+add-passkey-help = Du loggede ind med dit certifikat. Opret en adgangsnøgle for at signere handlinger: kortets signeringsnøgle kan ikke nås fra browseren.

@@ -79,6 +79,7 @@ action-report-protected_identities_shown = Report shown with protected identitie
 action-passkey-registered = Passkey registered
 action-passkey-removed = Passkey removed
 action-passkey-link_created = Passkey enrolment link made
+action-passkey-sign_count_regressed = Passkey refused: its counter went backwards
 
 ## Card status
 

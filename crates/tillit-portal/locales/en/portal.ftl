@@ -45,3 +45,5 @@ never = Never
 sign-in-certificate-title = Or with your certificate
 sign-in-certificate = Sign in with your certificate (serial { $serial })
 sign-in-certificate-refused = The certificate this browser presented cannot sign in: it is not one this registration authority issued to an officer, or it is revoked or expired.
+add-passkey-title = Add a passkey
+add-passkey-help = You signed in with your certificate. Create a passkey to sign actions: your card's signing key cannot be reached from the browser.

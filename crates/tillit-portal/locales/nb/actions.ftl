@@ -79,6 +79,7 @@ action-report-protected_identities_shown = Rapport vist med beskyttede identitet
 action-passkey-registered = Passnøkkel registrert
 action-passkey-removed = Passnøkkel fjernet
 action-passkey-link_created = Lenke for å registrere passnøkkel laget
+action-passkey-sign_count_regressed = Passnøkkel avvist: telleren gikk bakover
 
 ## Kortets status
 

@@ -45,3 +45,5 @@ never = Aldri
 sign-in-certificate-title = Eller med sertifikatet ditt
 sign-in-certificate = Logg inn med sertifikatet ditt (serienummer { $serial })
 sign-in-certificate-refused = Sertifikatet nettleseren viste kan ikke brukes til innlogging: det er ikke utstedt av registreringsenheten til en saksbehandler, eller det er sperret eller utløpt.
+add-passkey-title = Legg til en passnøkkel
+add-passkey-help = Du logget inn med sertifikatet ditt. Opprett en passnøkkel for å signere handlinger: kortets signeringsnøkkel kan ikke nås fra nettleseren.

@@ -79,6 +79,7 @@ action-report-protected_identities_shown = Rapport visad med skyddade personuppg
 action-passkey-registered = Nyckel för inloggning registrerad
 action-passkey-removed = Nyckel för inloggning borttagen
 action-passkey-link_created = Länk för att registrera nyckel skapad
+action-passkey-sign_count_regressed = Nyckel nekad: dess räknare gick bakåt
 
 ## Kortets status
 

@@ -45,3 +45,5 @@ never = Aldrig
 sign-in-certificate-title = Eller med ditt certifikat
 sign-in-certificate = Logga in med ditt certifikat (serienummer { $serial })
 sign-in-certificate-refused = Certifikatet som webbläsaren visade kan inte användas för inloggning: det är inte utfärdat av registreringsenheten till en handläggare, eller så är det spärrat eller har gått ut.
+add-passkey-title = Lägg till en nyckel
+add-passkey-help = Du loggade in med ditt certifikat. Skapa en nyckel (passkey) för att signera åtgärder: kortets signeringsnyckel kan inte nås från webbläsaren.

@@ -226,3 +226,99 @@ async fn a_session_ends_when_idle_or_too_old_and_when_the_role_goes() {
     assert!(page.location().contains("why=ended"), "{}", page.location());
     node.shutdown().await;
 }
+
+/// PEM of DER `bytes` under `label`.
+fn pem(label: &str, bytes: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_signs_in_with_their_certificate_and_adds_a_passkey_from_that_session() {
+    let node = node().await;
+    let me = officer(&node, 14, &[Role::Ra]).await;
+    let credential = tillit_server::admin::issue_credential(
+        &node.state.store,
+        &node.state.ca,
+        &node.data,
+        &Actor::system("test"),
+        me,
+    )
+    .await
+    .unwrap();
+    let issuing = node.chain_pem().split_inclusive("-----END CERTIFICATE-----\n").next().unwrap().to_string();
+    let identity = format!(
+        "{}{issuing}{}",
+        pem("CERTIFICATE", &credential.certificate),
+        pem("PRIVATE KEY", &credential.key)
+    );
+
+    // Without a certificate the page offers passkeys only.
+    let mut anonymous = node.tls_browser(None);
+    let page = anonymous.get("/sign-in").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(!page.html.contains("/sign-in/certificate"), "{}", page.html);
+
+    // With one, it offers the certificate, and a POST from the portal's origin signs in.
+    let mut browser = node.tls_browser(Some(&identity));
+    let page = browser.get("/sign-in").await;
+    assert!(
+        page.html.contains("/sign-in/certificate") && page.html.contains(&credential.serial),
+        "{}",
+        page.html
+    );
+    let forged = browser
+        .post_from("/sign-in/certificate", &[("return", "/".into())], Some("https://evil.example"))
+        .await;
+    assert_eq!(forged.status, 403);
+    let done = browser.post("/sign-in/certificate", &[("return", "/me/passkeys".into())]).await;
+    assert_eq!((done.status, done.location()), (303, "/me/passkeys"), "{}", done.html);
+
+    // The session may add a passkey without a link.
+    let page = browser.get("/me/passkeys").await;
+    assert!(page.html.contains("data-webauthn=\"create\""), "{}", page.html);
+    let auth = SoftAuthenticator::new(ES256, "localhost", &node.tls_base).unwrap();
+    let (attestation, client_data) = auth.register(&page.challenge()).unwrap();
+    let added = browser
+        .post(
+            "/me/passkeys",
+            &[
+                ("csrf", page.input("csrf")),
+                ("challenge_id", page.input("challenge_id")),
+                ("name", "Laptop".into()),
+                ("attestation_object", B64URL.encode(attestation)),
+                ("client_data_json", B64URL.encode(client_data)),
+                ("transports", "[]".into()),
+            ],
+        )
+        .await;
+    assert_eq!((added.status, added.location()), (303, "/me/passkeys"), "{}", added.html);
+    let keys = node.state.store.passkeys_of(&me.to_string()).await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].key.enrolled_via, format!("certificate:{}", credential.serial));
+
+    // A passkey session may not add one that way.
+    let mut passkey_session = Browser::new(&node);
+    let mut auth = auth;
+    auth.origin = node.base.clone();
+    assert_eq!(sign_in(&mut passkey_session, &mut auth).await.status, 303);
+    let page = passkey_session.get("/me/passkeys").await;
+    assert!(!page.html.contains("data-webauthn=\"create\""), "{}", page.html);
+
+    // The certificate revoked: its session ends at the next request.
+    node.state
+        .ca
+        .revoke(&Actor::system("test"), "ca", &credential.serial, tillit_pki::crl::Reason::KeyCompromise)
+        .await
+        .unwrap();
+    let page = browser.get("/me/passkeys").await;
+    assert!(page.location().contains("why=ended"), "{} {}", page.status, page.location());
+    let page = browser.get("/sign-in").await;
+    assert!(
+        !page.html.contains("/sign-in/certificate"),
+        "a revoked certificate is not offered: {}",
+        page.html
+    );
+    node.shutdown().await;
+}

@@ -446,7 +446,7 @@ fn every_rule_the_code_refuses_with_has_a_title() {
 
 /// Every audit action tillit writes, by crate: the routines' events (tillit-core), the server,
 /// the store and the command line.
-const ACTIONS: [&str; 76] = [
+const ACTIONS: [&str; 77] = [
     "card.order_basis_created",
     "card.ordered",
     "card.added_to_batch",
@@ -523,6 +523,7 @@ const ACTIONS: [&str; 76] = [
     "passkey.registered",
     "passkey.removed",
     "passkey.link_created",
+    "passkey.sign_count_regressed",
 ];
 
 /// Whether `s` is spelled like an audit action: dotted lowercase (`card.handed_out`).

@@ -21,15 +21,18 @@ use tillit_server::routines::passkey::{SoftAuthenticator, ES256};
 use tillit_server::AppState;
 use time::macros::date;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use uuid::Uuid;
 
 pub struct Node {
     pub base: String,
+    /// The HTTPS listener's base URL (`https://localhost:<port>`).
+    pub tls_base: String,
+    tls_port: u16,
     pub state: Arc<AppState>,
     pub portal: Portal,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub data: std::path::PathBuf,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -40,19 +43,32 @@ pub async fn node() -> Node {
     let data_dir = DataDir::open(&data).unwrap();
     let store = data_dir.open_store().await.unwrap();
     let ca = data_dir.open_authority(&store).await.unwrap();
+    let identity = data_dir.tls_identity(&ca).await.unwrap();
+    let tls_config = tillit_server::tls::server_config(&ca, identity).unwrap();
     let state = AppState::start(store, ca, &data_dir.config.ca).await.unwrap();
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let secure = tillit_server::tls::TlsListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)), tls_config)
+        .await
+        .unwrap();
+    let tls_port = secure.local_addr().port();
+    let mut settings = PortalSettings::localhost(port);
+    settings.origins.push(format!("https://localhost:{tls_port}"));
     let portal = Portal {
         catalog: Arc::new(Catalog::load().unwrap()),
         app: state.clone(),
-        settings: Arc::new(PortalSettings::localhost(port)),
+        settings: Arc::new(settings),
     };
-    let app = tillit_server::app_with(state.clone(), routes(portal.clone()));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(tillit_server::serve_router(listener, app, async {
-        let _ = stopped.await;
-    }));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let plain = tillit_server::app_with(state.clone(), routes(portal.clone()));
+    let tls = tillit_server::tls_app_with(state.clone(), routes(portal.clone()));
+    let tasks = vec![
+        tokio::spawn(tillit_server::serve_router(listener, plain, until(stopped.clone()))),
+        tokio::spawn(tillit_server::serve_tls_router(secure, tls, until(stopped))),
+    ];
     let mut tx = state.store.begin().await.unwrap();
     for (n, parent, kind) in [(1, None, OrgKind::Organisation), (2, Some(1), OrgKind::Unit)] {
         tx.insert_org(&Org {
@@ -67,13 +83,52 @@ pub async fn node() -> Node {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    Node { base: format!("http://localhost:{port}"), state, portal, stop: Some(stop), task, _dir: dir }
+    Node {
+        base: format!("http://localhost:{port}"),
+        tls_base: format!("https://localhost:{tls_port}"),
+        tls_port,
+        state,
+        portal,
+        data,
+        stop: Some(stop),
+        tasks,
+        _dir: dir,
+    }
 }
 
 impl Node {
     pub async fn shutdown(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().unwrap();
+        self.stop.take().unwrap().send(true).unwrap();
+        for task in std::mem::take(&mut self.tasks) {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    /// The node's chain (issuing CA, root), PEM.
+    pub fn chain_pem(&self) -> String {
+        std::fs::read_to_string(self.data.join("tls/chain.pem")).unwrap()
+    }
+
+    /// A browser on the HTTPS listener, trusting the node's root only, presenting `identity`
+    /// (certificate chain and key, PEM) when given.
+    pub fn tls_browser(&self, identity: Option<&str>) -> Browser {
+        let chain = self.chain_pem();
+        let root = chain.split_inclusive("-----END CERTIFICATE-----\n").nth(1).unwrap().to_string();
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(root.as_bytes()).unwrap())
+            .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], self.tls_port)))
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(pem) = identity {
+            builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes()).unwrap());
+        }
+        Browser {
+            client: builder.build().unwrap(),
+            base: self.tls_base.clone(),
+            origin: self.tls_base.clone(),
+            cookie: None,
+        }
     }
 
     /// The portal's origin.
