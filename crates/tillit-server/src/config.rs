@@ -112,7 +112,10 @@ impl PortalConfig {
                 && rp_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
                 && rp_id.parse::<IpAddr>().is_err();
             if !host_like {
-                return Err(bad("portal.rp_id", format!("{rp_id:?} is not a host name (IP addresses cannot be)")));
+                return Err(bad(
+                    "portal.rp_id",
+                    format!("{rp_id:?} is not a host name (IP addresses cannot be)"),
+                ));
             }
         }
         for origin in &self.origins {
