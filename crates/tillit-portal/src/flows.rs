@@ -44,6 +44,10 @@ pub fn routes() -> Router<Portal> {
         .route("/cards/{id}/credentials/new", get(form_page).post(prepare))
         .route("/cards/{id}/puk-orders/new", get(form_page).post(prepare))
         .route("/cards/{id}/{action}", get(form_page).post(prepare))
+        .route("/people/{id}/roles", get(form_page).post(prepare))
+        .route("/people/{id}/enrolment-links/new", get(form_page).post(prepare))
+        .route("/roles/{id}/removal", get(form_page).post(prepare))
+        .route("/puk-orders/{id}/{step}", get(form_page).post(prepare))
         .route("/batches/new", get(form_page).post(prepare))
         .route("/revocations/new", get(form_page).post(prepare))
         .route("/sign/{challenge}", get(review).post(sign))
@@ -96,6 +100,39 @@ const DEREGISTER_REASONS: &[(&str, &str)] = &[
 ];
 
 const RETURN_TO: &[(&str, &str)] = &[("ra", "return-to-ra"), ("manager", "return-to-manager")];
+
+const ROLES: &[(&str, &str)] = &[
+    ("ra", "role-ra"),
+    ("kra", "role-kra"),
+    ("lra", "role-lra"),
+    ("ora", "role-ora"),
+    ("kur", "role-kur"),
+    ("hsa_admin", "role-hsa_admin"),
+    ("manager", "role-manager"),
+    ("security_officer", "role-security_officer"),
+    ("card_holder", "role-card_holder"),
+    ("auditor", "role-auditor"),
+];
+
+const SPECIMEN: [Field; 4] = [
+    field("specimen_reference", Kind::Text, false),
+    field("specimen_signed_by", Kind::Text, false),
+    field("specimen_approved_by", Kind::Text, false),
+    field("specimen_approved_on", Kind::Date, false),
+];
+
+/// The signature specimen a CRA/KRA grant or removal carries (R-ORG-3), when given.
+fn specimen(v: &Values) -> Value {
+    if one(v, "specimen_reference").is_empty() {
+        return Value::Null;
+    }
+    json!({
+        "reference": one(v, "specimen_reference"),
+        "signed_by": one(v, "specimen_signed_by"),
+        "approved_by": one(v, "specimen_approved_by"),
+        "approved_on": one(v, "specimen_approved_on"),
+    })
+}
 
 const ID_BASES: &[(&str, &str)] = &[("hsa_id", "basis-hsa_id"), ("national_id", "basis-national_id")];
 
@@ -331,6 +368,72 @@ const FLOWS: &[Flow] = &[
             }))
         },
     },
+    Flow {
+        id: "role-grant",
+        fields: &[
+            field("role", Kind::Select(ROLES), true),
+            field("scope", Kind::Text, true),
+            field("training_course", Kind::Text, false),
+            field("training_completed", Kind::Date, false),
+            SPECIMEN[0],
+            SPECIMEN[1],
+            SPECIMEN[2],
+            SPECIMEN[3],
+        ],
+        api_path: |person| format!("/api/v1/persons/{person}/roles"),
+        body: |v, _| {
+            let training = if one(v, "training_course").is_empty() {
+                Value::Null
+            } else {
+                json!({"course": one(v, "training_course"), "completed": one(v, "training_completed")})
+            };
+            Ok(
+                json!({"role": one(v, "role"), "scope": one(v, "scope"), "training": training, "specimen": specimen(v)}),
+            )
+        },
+    },
+    Flow {
+        id: "role-removal",
+        fields: &[
+            field("removal_reason", Kind::Text, true),
+            SPECIMEN[0],
+            SPECIMEN[1],
+            SPECIMEN[2],
+            SPECIMEN[3],
+        ],
+        api_path: |grant| format!("/api/v1/roles/{grant}/removal"),
+        body: |v, _| Ok(json!({"reason": one(v, "removal_reason"), "specimen": specimen(v)})),
+    },
+    Flow {
+        id: "enrolment-link",
+        fields: &[field("hours", Kind::Text, false)],
+        api_path: |person| format!("/api/v1/persons/{person}/enrolment-links"),
+        body: |v, _| match one(v, "hours") {
+            "" => Ok(json!({})),
+            hours => match hours.parse::<u32>() {
+                Ok(hours) => Ok(json!({"hours": hours})),
+                Err(_) => Err(FieldError { field: "hours", message: "field-whole-number" }),
+            },
+        },
+    },
+    Flow {
+        id: "puk-sent",
+        fields: NONE,
+        api_path: |order| format!("/api/v1/puk-orders/{order}/sent"),
+        body: |_, _| Ok(json!({})),
+    },
+    Flow {
+        id: "puk-delivered",
+        fields: NONE,
+        api_path: |order| format!("/api/v1/puk-orders/{order}/delivered"),
+        body: |_, _| Ok(json!({})),
+    },
+    Flow {
+        id: "puk-returned",
+        fields: NONE,
+        api_path: |order| format!("/api/v1/puk-orders/{order}/returned"),
+        body: |_, _| Ok(json!({})),
+    },
 ];
 
 fn flow(id: &str) -> Option<&'static Flow> {
@@ -346,6 +449,12 @@ fn flow_of(path: &str, person_query: Option<&str>) -> Option<(&'static Flow, Str
         ["cards", card, "credentials", "new"] => ("credential-order", *card),
         ["cards", card, "puk-orders", "new"] => ("puk-order", *card),
         ["cards", card, action] => (*action, *card),
+        ["people", person, "roles"] => ("role-grant", *person),
+        ["people", person, "enrolment-links", "new"] => ("enrolment-link", *person),
+        ["roles", grant, "removal"] => ("role-removal", *grant),
+        ["puk-orders", order, "sent"] => ("puk-sent", *order),
+        ["puk-orders", order, "delivered"] => ("puk-delivered", *order),
+        ["puk-orders", order, "returned"] => ("puk-returned", *order),
         ["batches", "new"] => ("batch", ""),
         ["revocations", "new"] => ("revocation", person_query?),
         _ => return None,
@@ -363,6 +472,7 @@ fn record_page(api_path: &str) -> String {
     match parts.as_slice() {
         ["cards", card, ..] => format!("/cards/{card}"),
         ["persons", person, ..] => format!("/people/{person}"),
+        ["puk-orders", ..] | ["roles", ..] => "/".to_string(),
         _ => "/".to_string(),
     }
 }
@@ -788,7 +898,8 @@ async fn sign(
         Err(e) => return internal(e),
     }
     let answer = call(&portal, &signed_in, &s.request, signature.to_bytes()).await;
-    outcome(&portal, lang, &signed_in, &s, answer).await
+    let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok());
+    outcome(&portal, lang, &signed_in, &s, answer, origin).await
 }
 
 enum Check {
@@ -897,7 +1008,7 @@ async fn kept(portal: &Portal, lang: Lang, signed_in: &SignedIn, s: &Stored) -> 
                 status: StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK),
                 body: serde_json::from_str(&kept.response).unwrap_or(Value::Null),
             };
-            outcome(portal, lang, signed_in, s, Ok(answer)).await
+            outcome(portal, lang, signed_in, s, Ok(answer), None).await
         }
         Ok(None) => {
             let me = crate::web::me(portal, lang, signed_in);
@@ -948,6 +1059,7 @@ async fn outcome(
     signed_in: &SignedIn,
     s: &Stored,
     answer: Result<Answer, String>,
+    origin: Option<&str>,
 ) -> Response {
     let answer = match answer {
         Ok(answer) => answer,
@@ -972,10 +1084,16 @@ async fn outcome(
     let secret = obj
         .get("download_code")
         .and_then(Value::as_str)
-        .map(|code| (t.msg("download-code"), code.to_string()));
+        .map(|code| (t.msg("download-code"), code.to_string()))
+        .or_else(|| {
+            // An enrolment link: shown once, as the address the officer opens.
+            let path = obj.get("path").and_then(Value::as_str).filter(|p| p.starts_with("/enrol/"))?;
+            let base = origin.or_else(|| portal.settings.origins.first().map(String::as_str)).unwrap_or("");
+            Some((t.msg("enrolment-link"), format!("{base}{path}")))
+        });
     let facts = if done {
         obj.iter()
-            .filter(|(k, _)| k.as_str() != "download_code")
+            .filter(|(k, _)| !matches!(k.as_str(), "download_code" | "token" | "path"))
             .filter_map(|(k, v)| match v {
                 Value::String(s) => Some((k.clone(), s.clone())),
                 Value::Number(n) => Some((k.clone(), n.to_string())),

@@ -285,3 +285,53 @@ async fn a_signature_over_another_challenge_or_from_another_session_does_nothing
     assert_eq!(done.status, 200, "{}", done.html);
     node.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_grants_a_role_and_makes_the_officers_passkey_link() {
+    let node = node().await;
+    let newcomer = officer(&node, 32, &[]).await;
+    let (mut browser, mut auth) = signed_in(&node, 23, &[Role::Ra]).await;
+    let unit = OrgId(Uuid::from_u128(2)).to_string();
+
+    // No role yet: no link (R-ORG-1), refused with the rule.
+    let review = prepare(&mut browser, &format!("/people/{newcomer}/enrolment-links/new"), &[]).await;
+    let refused = sign(&mut browser, &mut auth, &review).await;
+    assert!(refused.html.contains("R-ORG-1"), "{}", refused.html);
+
+    // A role on the unit, then the link, shown once as the address to open.
+    let review = prepare(
+        &mut browser,
+        &format!("/people/{newcomer}/roles"),
+        &[("role", "ora".into()), ("scope", unit)],
+    )
+    .await;
+    assert!(review.html.contains("ORA (orderer)"), "{}", review.html);
+    let done = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    let review =
+        prepare(&mut browser, &format!("/people/{newcomer}/enrolment-links/new"), &[("hours", "2".into())])
+            .await;
+    let done = sign(&mut browser, &mut auth, &review).await;
+    let start = done.html.find(&format!("{}/enrol/", node.base)).unwrap_or_else(|| panic!("{}", done.html));
+    let link = &done.html[start..];
+    let link = &link[..link.find('<').unwrap()];
+    // It works for the newcomer, once.
+    let mut theirs = Browser::new(&node);
+    let path = &link[node.base.len()..];
+    assert_eq!(theirs.get(path).await.status, 200);
+    assert_eq!(enrol(&mut theirs, &authenticator(&node), &path["/enrol/".len()..]).await.status, 303);
+    // A second click on the result shows the link no more.
+    let again = sign(&mut browser, &mut auth, &review).await;
+    assert!(!again.html.contains("/enrol/"), "{}", again.html);
+    // A number that is not one is named.
+    let form = browser.get(&format!("/people/{newcomer}/enrolment-links/new")).await;
+    let refused = browser
+        .post(
+            &format!("/people/{newcomer}/enrolment-links/new"),
+            &[("csrf", form.input("csrf")), ("hours", "many".into())],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.html.contains("Write a whole number"), "{}", refused.html);
+    node.shutdown().await;
+}
