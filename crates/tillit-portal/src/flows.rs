@@ -50,7 +50,11 @@ pub fn routes() -> Router<Portal> {
         .route("/puk-orders/{id}/{step}", get(form_page).post(prepare))
         .route("/batches/new", get(form_page).post(prepare))
         .route("/revocations/new", get(form_page).post(prepare))
+        .route("/reserve/bundles/new", get(form_page).post(prepare))
+        .route("/reserve/bundles/{id}/receipt", get(form_page).post(prepare))
+        .route("/reserve/cards/{id}/{action}", get(form_page).post(prepare))
         .route("/sign/{challenge}", get(review).post(sign))
+        .route("/sign/{challenge}/second-officer", axum::routing::post(co_sign))
 }
 
 /// What a field holds.
@@ -133,6 +137,11 @@ fn specimen(v: &Values) -> Value {
         "approved_on": one(v, "specimen_approved_on"),
     })
 }
+
+const TRUST_LEVELS: &[(&str, &str)] = &[("level2", "trust-level2"), ("level3", "trust-level3")];
+
+const DISCARD_REASONS: &[(&str, &str)] =
+    &[("pin_letter_opened", "discard-pin_letter_opened"), ("damaged", "discard-damaged")];
 
 const ID_BASES: &[(&str, &str)] = &[("hsa_id", "basis-hsa_id"), ("national_id", "basis-national_id")];
 
@@ -434,7 +443,129 @@ const FLOWS: &[Flow] = &[
         api_path: |order| format!("/api/v1/puk-orders/{order}/returned"),
         body: |_, _| Ok(json!({})),
     },
+    Flow {
+        id: "reserve-bundle",
+        fields: &[
+            field("org", Kind::Text, true),
+            field("first_serial", Kind::Text, true),
+            field("last_serial", Kind::Text, true),
+        ],
+        api_path: |_| "/api/v1/reserve/bundles".to_string(),
+        body: |v, _| {
+            Ok(
+                json!({"org": one(v, "org"), "serials": {"first": number(v, "first_serial")?, "last": number(v, "last_serial")?}}),
+            )
+        },
+    },
+    Flow {
+        id: "reserve-receipt",
+        fields: &[field("opened_letters", Kind::Text, false)],
+        api_path: |bundle| format!("/api/v1/reserve/bundles/{bundle}/receipt"),
+        body: |v, _| {
+            let mut opened = Vec::new();
+            for serial in one(v, "opened_letters").split([',', ' ', '\n']).filter(|s| !s.trim().is_empty()) {
+                opened.push(
+                    serial
+                        .trim()
+                        .parse::<u64>()
+                        .map_err(|_| FieldError { field: "opened_letters", message: "field-whole-number" })?,
+                );
+            }
+            Ok(json!({"opened_letters": opened}))
+        },
+    },
+    Flow {
+        id: "reserve-hand-out",
+        fields: &[
+            field("person", Kind::Text, true),
+            field("unit", Kind::Text, true),
+            field("holder_present", Kind::Check, true),
+            field("document_kind", Kind::Select(DOCUMENTS), true),
+            field("document_number", Kind::Text, true),
+            field("pin_letter_unopened", Kind::Check, false),
+            field("receipt", Kind::Text, true),
+            field("credential_until", Kind::Date, false),
+            field("trust_level", Kind::Select(TRUST_LEVELS), false),
+            field("second_officer", Kind::Text, false),
+        ],
+        api_path: |card| format!("/api/v1/reserve/cards/{card}/hand-out"),
+        body: |v, _| {
+            second_officer_given(v)?;
+            Ok(json!({
+                "person": one(v, "person"),
+                "unit": one(v, "unit"),
+                "holder_present": checked(v, "holder_present"),
+                "document": {"kind": one(v, "document_kind"), "number": one(v, "document_number")},
+                "pin_letter_unopened": checked(v, "pin_letter_unopened"),
+                "receipt": one(v, "receipt"),
+                "credential_until": opt(v, "credential_until"),
+                "trust_level": opt(v, "trust_level"),
+            }))
+        },
+    },
+    Flow {
+        id: "reserve-reuse",
+        fields: &[
+            field("person", Kind::Text, true),
+            field("document_kind", Kind::Select(DOCUMENTS), true),
+            field("document_number", Kind::Text, true),
+            field("credential_until", Kind::Date, false),
+            field("trust_level", Kind::Select(TRUST_LEVELS), false),
+            field("second_officer", Kind::Text, false),
+        ],
+        api_path: |card| format!("/api/v1/reserve/cards/{card}/reuse"),
+        body: |v, _| {
+            second_officer_given(v)?;
+            Ok(json!({
+                "person": one(v, "person"),
+                "document": {"kind": one(v, "document_kind"), "number": one(v, "document_number")},
+                "credential_until": opt(v, "credential_until"),
+                "trust_level": opt(v, "trust_level"),
+            }))
+        },
+    },
+    Flow {
+        id: "reserve-discard",
+        fields: &[field("discard_reason", Kind::Select(DISCARD_REASONS), true)],
+        api_path: |card| format!("/api/v1/reserve/cards/{card}/discard"),
+        body: |v, _| Ok(json!({"reason": one(v, "discard_reason")})),
+    },
+    Flow {
+        id: "reserve-return",
+        fields: &[
+            field("to", Kind::Select(RETURN_TO), true),
+            field("reason", Kind::Select(DEREGISTER_REASONS), true),
+        ],
+        api_path: |card| format!("/api/v1/reserve/cards/{card}/return"),
+        body: |v, _| Ok(json!({"to": {"kind": one(v, "to")}, "reason": one(v, "reason")})),
+    },
+    Flow {
+        id: "reserve-deregistration",
+        fields: &[field("reason", Kind::Select(DEREGISTER_REASONS), true)],
+        api_path: |card| format!("/api/v1/reserve/cards/{card}/deregistration"),
+        body: |v, _| Ok(json!({"reason": one(v, "reason")})),
+    },
+    Flow {
+        id: "reserve-destruction",
+        fields: NONE,
+        api_path: |card| format!("/api/v1/reserve/cards/{card}/destruction"),
+        body: |_, _| Ok(json!({})),
+    },
 ];
+
+/// A whole number from field `name`.
+fn number(v: &Values, name: &'static str) -> Result<u64, FieldError> {
+    one(v, name).parse().map_err(|_| FieldError { field: name, message: "field-whole-number" })
+}
+
+/// At trust level 3 a second officer co-signs (R-RES-5): their person id is needed.
+fn second_officer_given(v: &Values) -> Result<(), FieldError> {
+    let second = one(v, "second_officer");
+    if one(v, "trust_level") == "level3" && uuid::Uuid::parse_str(second).is_err() {
+        return Err(FieldError { field: "second_officer", message: "field-second-officer" });
+    }
+    Ok(())
+}
 
 fn flow(id: &str) -> Option<&'static Flow> {
     FLOWS.iter().find(|f| f.id == id)
@@ -455,6 +586,17 @@ fn flow_of(path: &str, person_query: Option<&str>) -> Option<(&'static Flow, Str
         ["puk-orders", order, "sent"] => ("puk-sent", *order),
         ["puk-orders", order, "delivered"] => ("puk-delivered", *order),
         ["puk-orders", order, "returned"] => ("puk-returned", *order),
+        ["reserve", "bundles", "new"] => ("reserve-bundle", ""),
+        ["reserve", "bundles", bundle, "receipt"] => ("reserve-receipt", *bundle),
+        ["reserve", "cards", card, action] => match *action {
+            "hand-out" => ("reserve-hand-out", *card),
+            "reuse" => ("reserve-reuse", *card),
+            "discard" => ("reserve-discard", *card),
+            "return" => ("reserve-return", *card),
+            "deregistration" => ("reserve-deregistration", *card),
+            "destruction" => ("reserve-destruction", *card),
+            _ => return None,
+        },
         ["batches", "new"] => ("batch", ""),
         ["revocations", "new"] => ("revocation", person_query?),
         _ => return None,
@@ -472,7 +614,7 @@ fn record_page(api_path: &str) -> String {
     match parts.as_slice() {
         ["cards", card, ..] => format!("/cards/{card}"),
         ["persons", person, ..] => format!("/people/{person}"),
-        ["puk-orders", ..] | ["roles", ..] => "/".to_string(),
+        ["puk-orders", ..] | ["roles", ..] | ["reserve", ..] => "/".to_string(),
         _ => "/".to_string(),
     }
 }
@@ -672,7 +814,13 @@ async fn prepare(
             (t.msg(&format!("field-{}", f.name)), shown)
         })
         .collect();
-    let summary = json!({"flow": flow.id, "back": action, "lines": summary}).to_string();
+    // At trust level 3 the second officer named in the form signs the same action first.
+    let co_signer = match (one(&values, "trust_level"), one(&values, "second_officer")) {
+        ("level3", second) if !second.is_empty() => Value::String(second.to_string()),
+        _ => Value::Null,
+    };
+    let summary =
+        json!({"flow": flow.id, "back": action, "lines": summary, "co_signer": co_signer}).to_string();
     let body = serde_json::to_vec(&body).unwrap_or_default();
     let now = now_us();
     let challenge = Challenge {
@@ -729,6 +877,19 @@ pub struct ReviewPage {
     pub body: String,
     /// A notice (a ceremony refused).
     pub notice: Option<String>,
+    /// The second officer of a trust level 3 action (R-RES-5).
+    pub second: Option<SecondOfficer>,
+}
+
+/// The second officer who signs the same action first, at the same desk (R-RES-5).
+#[derive(Debug, Clone)]
+pub struct SecondOfficer {
+    /// Their name.
+    pub name: String,
+    /// Their passkeys, base64url ids, comma-separated.
+    pub allow: String,
+    /// Whether they have signed.
+    pub signed: bool,
 }
 
 /// A stored action and what its summary says.
@@ -739,6 +900,12 @@ struct Stored {
     flow: &'static str,
     back: String,
     lines: Vec<(String, String)>,
+    /// The second officer who must co-sign (trust level 3, R-RES-5).
+    co_signer: Option<tillit_core::ra::PersonId>,
+    /// Their signature, once given (a `PasskeySignature`, stored form, base64).
+    co_signature: Option<String>,
+    /// The summary as stored.
+    summary: Value,
 }
 
 async fn stored(portal: &Portal, signed_in: &SignedIn, id: &str) -> Result<Option<Stored>, String> {
@@ -763,7 +930,9 @@ async fn stored(portal: &Portal, signed_in: &SignedIn, id: &str) -> Result<Optio
             a.iter().filter_map(|l| Some((l[0].as_str()?.to_string(), l[1].as_str()?.to_string()))).collect()
         })
         .unwrap_or_default();
-    Ok(Some(Stored { challenge, used_us, request, flow, back, lines }))
+    let co_signer = summary["co_signer"].as_str().and_then(|p| p.parse().ok());
+    let co_signature = summary["co_signature"].as_str().map(str::to_string);
+    Ok(Some(Stored { challenge, used_us, request, flow, back, lines, co_signer, co_signature, summary }))
 }
 
 fn text_of(request: &SignedRequest) -> String {
@@ -782,6 +951,24 @@ async fn review_response(
         Ok(keys) => keys,
         Err(e) => return internal(e),
     };
+    let second = match s.co_signer {
+        Some(person) => {
+            let store = &portal.app.store;
+            let name = match store.person(person).await {
+                Ok(Some(r)) => format!("{} {}", r.person.given_names, r.person.family_name),
+                Ok(None) => person.to_string(),
+                Err(e) => return internal(e),
+            };
+            let allow = match store.passkeys_of(&person.to_string()).await {
+                Ok(keys) => {
+                    keys.iter().map(|k| B64URL.encode(&k.key.credential_id)).collect::<Vec<_>>().join(",")
+                }
+                Err(e) => return internal(e),
+            };
+            Some(SecondOfficer { name, allow, signed: s.co_signature.is_some() })
+        }
+        None => None,
+    };
     let t = tr(portal, lang);
     let text = text_of(&s.request);
     let body: Value = serde_json::from_slice(&s.request.body).unwrap_or(Value::Null);
@@ -796,6 +983,7 @@ async fn review_response(
         action_text: text,
         body: serde_json::to_string_pretty(&redacted(body)).unwrap_or_default(),
         notice,
+        second,
         me: Some(Me::of(&t, signed_in)),
         t,
     };
@@ -876,7 +1064,11 @@ async fn sign(
         // A second click: the answer the first one got.
         return kept(&portal, lang, &signed_in, &s).await;
     }
-    let signature = match check_assertion(&portal, &signed_in, &s, &form).await {
+    if s.co_signer.is_some() && s.co_signature.is_none() {
+        let notice = tr(&portal, lang).msg("second-officer-first");
+        return review_response(&portal, lang, false, &signed_in, &s, Some(notice)).await;
+    }
+    let signature = match check_assertion(&portal, signed_in.person, &s, &form).await {
         Ok(signature) => signature,
         Err(Check::Refused(reason)) => {
             tracing::info!(reason = %reason, "a passkey signature over an action was refused");
@@ -897,9 +1089,61 @@ async fn sign(
         Ok(None) => return kept(&portal, lang, &signed_in, &s).await,
         Err(e) => return internal(e),
     }
-    let answer = call(&portal, &signed_in, &s.request, signature.to_bytes()).await;
+    let answer = call(&portal, &signed_in, &s.request, signature.to_bytes(), s.co_signature.as_deref()).await;
     let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok());
     outcome(&portal, lang, &signed_in, &s, answer, origin).await
+}
+
+/// `POST /sign/{id}/second-officer`: the second officer of a trust level 3 action signs the
+/// same action with their own passkey, at the same desk (R-RES-5); kept with the prepared action
+/// until the first officer signs and sends it.
+async fn co_sign(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<SignForm>,
+) -> Response {
+    let (lang, _) = language(&portal, None, &headers);
+    if let Err(refused) = signed_in.check_post(&portal, &headers, &form.csrf) {
+        return refused.into_response();
+    }
+    let s = match stored(&portal, &signed_in, &id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(&portal, lang, &signed_in),
+        Err(e) => return internal(e),
+    };
+    if s.used_us.is_some() {
+        return kept(&portal, lang, &signed_in, &s).await;
+    }
+    let Some(second) = s.co_signer else {
+        return not_found(&portal, lang, &signed_in);
+    };
+    let signature = if second == signed_in.person {
+        Err(Check::Refused("the second officer must be another person than you (R-RES-5)".into()))
+    } else {
+        check_assertion(&portal, second, &s, &form).await
+    };
+    let signature = match signature {
+        Ok(signature) => signature,
+        Err(Check::Refused(reason)) => {
+            let notice = tr(&portal, lang).with("sign-refused", "reason", &reason);
+            return review_response(&portal, lang, false, &signed_in, &s, Some(notice)).await;
+        }
+        Err(Check::Internal(e)) => return internal(e),
+    };
+    let mut summary = s.summary.clone();
+    summary["co_signature"] = Value::String(B64.encode(signature.to_bytes()));
+    let saved = async {
+        let mut tx = portal.app.store.begin().await?;
+        let saved = tx.set_challenge_summary(&id, &summary.to_string()).await?;
+        tx.commit().await?;
+        Ok::<_, tillit_store::StoreError>(saved)
+    };
+    match saved.await {
+        Ok(_) => Redirect::to(&format!("/sign/{id}")).into_response(),
+        Err(e) => internal(e),
+    }
 }
 
 enum Check {
@@ -909,7 +1153,7 @@ enum Check {
 
 async fn check_assertion(
     portal: &Portal,
-    signed_in: &SignedIn,
+    owner: tillit_core::ra::PersonId,
     s: &Stored,
     form: &SignForm,
 ) -> Result<PasskeySignature, Check> {
@@ -922,7 +1166,7 @@ async fn check_assertion(
         .passkey(&credential_id)
         .await
         .map_err(|e| Check::Internal(e.to_string()))?
-        .filter(|p| p.removed_us.is_none() && p.key.person == signed_in.person.to_string())
+        .filter(|p| p.removed_us.is_none() && p.key.person == owner.to_string())
         .ok_or_else(|| refuse("this passkey is not one of yours, or was removed"))?;
     let signature = PasskeySignature {
         v: PasskeySignature::VERSION,
@@ -966,8 +1210,15 @@ async fn call(
     signed_in: &SignedIn,
     request: &SignedRequest,
     signature: Vec<u8>,
+    co_signature: Option<&str>,
 ) -> Result<Answer, String> {
     let state = &portal.app;
+    let mut headers = HeaderMap::new();
+    if let Some(co) = co_signature {
+        let value =
+            axum::http::HeaderValue::from_str(&format!("passkey=\"{co}\"")).map_err(|e| e.to_string())?;
+        headers.insert(tillit_server::routines::reserve::CO_SIGNATURE, value);
+    }
     let begun = begin_for_portal(
         state,
         signed_in.person,
@@ -975,7 +1226,7 @@ async fn call(
         &Method::POST,
         &request.path,
         &request.idem_key,
-        &HeaderMap::new(),
+        &headers,
         axum::body::Bytes::from(request.body.clone()),
     )
     .await;
@@ -1098,6 +1349,10 @@ async fn outcome(
                 Value::String(s) => Some((k.clone(), s.clone())),
                 Value::Number(n) => Some((k.clone(), n.to_string())),
                 Value::Bool(b) => Some((k.clone(), b.to_string())),
+                // A list of ids (the cards of a bundle): shown as such.
+                Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+                    Some((k.clone(), items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")))
+                }
                 _ => None,
             })
             .collect()

@@ -431,6 +431,17 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Replaces the summary of an unused challenge (an action's second officer signed).
+    /// `false`: it was used already, or does not exist.
+    pub async fn set_challenge_summary(&mut self, id: &str, summary: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE portal_challenges SET summary = $1 WHERE id = $2 AND used_us IS NULL")
+            .bind(summary)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Stores a new challenge.
     pub async fn insert_challenge(&mut self, challenge: &Challenge) -> Result<(), StoreError> {
         let request = challenge.request.as_ref();

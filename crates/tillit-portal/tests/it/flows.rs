@@ -53,13 +53,18 @@ async fn sign(browser: &mut Browser, auth: &mut SoftAuthenticator, review: &Page
         .await
 }
 
-/// Where the review page's form posts.
+/// Where the review page's "Sign and send" form posts (not the second officer's form).
 fn sign_path(review: &Page) -> String {
-    let start =
-        review.html.find("action=\"/sign/").unwrap_or_else(|| panic!("not a review page: {}", review.html))
-            + 8;
-    let end = review.html[start..].find('"').unwrap() + start;
-    review.html[start..end].to_string()
+    review
+        .html
+        .match_indices("action=\"/sign/")
+        .map(|(start, _)| {
+            let start = start + 8;
+            let end = review.html[start..].find('"').unwrap() + start;
+            review.html[start..end].to_string()
+        })
+        .find(|path| !path.ends_with("/second-officer"))
+        .unwrap_or_else(|| panic!("not a review page: {}", review.html))
 }
 
 /// The value shown for `name` in a result page's facts.
@@ -333,5 +338,125 @@ async fn an_administrator_grants_a_role_and_makes_the_officers_passkey_link() {
         .await;
     assert_eq!(refused.status, 422);
     assert!(refused.html.contains("Write a whole number"), "{}", refused.html);
+    node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reserve_card_at_trust_level_3_is_handed_out_by_two_officers_with_their_passkeys() {
+    let node = node().await;
+    let holder = officer(&node, 33, &[]).await;
+    let (mut first, mut first_auth) = signed_in(&node, 24, &[Role::Kra]).await;
+    let (_, mut second_auth) = signed_in(&node, 25, &[Role::Kra]).await;
+    let second = uuid::Uuid::from_u128(25);
+    let unit = OrgId(Uuid::from_u128(2)).to_string();
+
+    // A bundle into the safe.
+    let review = prepare(
+        &mut first,
+        "/reserve/bundles/new",
+        &[("org", unit.clone()), ("first_serial", "5000001".into()), ("last_serial", "5000003".into())],
+    )
+    .await;
+    let done = sign(&mut first, &mut first_auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    let bundle = fact(&done, "id");
+    let review = prepare(&mut first, &format!("/reserve/bundles/{bundle}/receipt"), &[]).await;
+    let done = sign(&mut first, &mut first_auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    let card = fact(&done, "cards").split(", ").next().unwrap().to_string();
+
+    // Level 3 without naming the second officer: the field is named.
+    let hand_out = |level: &str, second: String| {
+        vec![
+            ("person", holder.to_string()),
+            ("unit", unit.clone()),
+            ("holder_present", "yes".to_string()),
+            ("document_kind", "passport".to_string()),
+            ("document_number", "AB1234567".to_string()),
+            ("pin_letter_unopened", "yes".to_string()),
+            ("receipt", "reserve-receipt-1".to_string()),
+            ("trust_level", level.to_string()),
+            ("second_officer", second),
+        ]
+    };
+    let path = format!("/reserve/cards/{card}/hand-out");
+    let form = first.get(&path).await;
+    let mut values = vec![("csrf", form.input("csrf"))];
+    values.extend(hand_out("level3", String::new()));
+    let refused = first.post(&path, &values).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.html.contains("href=\"#f-second_officer\""), "{}", refused.html);
+
+    // Named: the review page asks the second officer to sign first.
+    let review = prepare(&mut first, &path, &hand_out("level3", second.to_string())).await;
+    assert!(
+        review.html.contains("Tolvan Officer25") && review.html.contains("/second-officer"),
+        "{}",
+        review.html
+    );
+    let early = sign(&mut first, &mut first_auth, &review).await;
+    assert!(early.html.contains("The second officer signs first"), "{}", early.html);
+    // The first officer's own passkey cannot stand in for the second.
+    let co_path = format!("{}/second-officer", sign_path(&review));
+    let own = first_auth.assert(&review.challenge()).unwrap();
+    let co_form = |auth: &SoftAuthenticator, (data, client, signature): (Vec<u8>, Vec<u8>, Vec<u8>)| {
+        vec![
+            ("csrf", review.input("csrf")),
+            ("credential_id", B64URL.encode(auth.credential_id())),
+            ("authenticator_data", B64URL.encode(data)),
+            ("client_data_json", B64URL.encode(client)),
+            ("signature", B64URL.encode(signature)),
+        ]
+    };
+    let refused = first
+        .post(&co_path, &co_form(&first_auth, (own.authenticator_data, own.client_data_json, own.signature)))
+        .await;
+    assert!(
+        refused.html.contains("not one of yours") || refused.html.contains("another person"),
+        "{}",
+        refused.html
+    );
+    // The second officer signs at the same desk, with their own passkey.
+    let theirs = second_auth.assert(&review.challenge()).unwrap();
+    let co = first
+        .post(
+            &co_path,
+            &co_form(&second_auth, (theirs.authenticator_data, theirs.client_data_json, theirs.signature)),
+        )
+        .await;
+    assert_eq!(co.status, 303, "{}", co.html);
+    let review = first.get(co.location()).await;
+    assert!(review.html.contains("has signed"), "{}", review.html);
+    let done = sign(&mut first, &mut first_auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+
+    // Both signatures are in the audit log, each verifying against its officer's passkey.
+    let store = &node.state.store;
+    let registry: Vec<RegistryEntry> = store
+        .entries_with_actions(&[REGISTERED, REMOVED])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| RegistryEntry {
+            chain: e.chain,
+            seq: e.seq,
+            time_us: e.time_us,
+            action: e.action,
+            payload: e.payload,
+        })
+        .collect();
+    let signed = store.signed_entries().await.unwrap();
+    let co_signed =
+        signed.iter().find(|e| e.action == "reserve.co_signed").expect("the second officer's entry");
+    assert_eq!(co_signed.actor, format!("officer:{second}"));
+    for entry in signed.iter().filter(|e| e.action.starts_with("reserve.")) {
+        let OfficerSignature::Passkey(signature) = OfficerSignature::from_bytes(&entry.signature).unwrap()
+        else {
+            panic!("{} is not signed with a passkey", entry.action);
+        };
+        signature.verify().unwrap();
+        let at = EntryPosition { chain: &entry.chain, seq: entry.seq, time_us: entry.time_us };
+        check_registered(&registry, at, &entry.actor, &signature).unwrap();
+    }
     node.shutdown().await;
 }

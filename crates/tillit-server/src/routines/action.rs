@@ -557,4 +557,9 @@ impl Acting {
     pub fn body(&self) -> &bytes::Bytes {
         &self.body
     }
+
+    /// The request's idempotency key (from its header, or the portal's own).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
 }

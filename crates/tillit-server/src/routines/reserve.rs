@@ -12,7 +12,9 @@
 //! desk, signs **the same action text** (`tillit-action-v1`, method and path, the same
 //! idempotency key, the SHA-256 of the same body; [`super::action::action_text`]) with a key
 //! whose certificate this node issued to them, and the request carries it in
-//! `Tillit-Co-Signature: keyid="<serial>", signature="<base64>"`. The second officer's
+//! `Tillit-Co-Signature: keyid="<serial>", signature="<base64>"`; in the portal the second
+//! officer signs with their passkey instead, and the portal sends the passkey signature (format
+//! 2) as `Tillit-Co-Signature: passkey="<base64 of the stored form>"`. The second officer's
 //! grants are read like the caller's; [`reserve::check_officers`] decides. The co-signature
 //! is kept with its own audit entry (`reserve.co_signed`, actor the second officer), so
 //! `tillit audit verify` checks both signatures offline (R-AUD-1).
@@ -45,9 +47,10 @@ use tillit_store::Tx;
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
-use super::action::{self, action_text, Acting, ActorSignature, Signed};
+use super::action::{action_text, Acting, ActorSignature, Signed};
 use super::credentials::{open_on, revoke_in};
 use super::kinds::Kept;
+use super::passkey::{OfficerSignature, PasskeySignature};
 use super::{chain_of, officer, record_in_scope, save, today};
 use super::{DeregisterBody, Empty, ReturnBody};
 use crate::problem::{ApiQuery, Problem};
@@ -297,12 +300,13 @@ async fn transition<B: DeserializeOwned>(
 /// The second officer of a level-3 issue, with their signature over the same action.
 struct CoSigner {
     officer: Officer,
-    signature: ActorSignature,
+    signature: OfficerSignature,
 }
 
-/// Reads and checks `Tillit-Co-Signature`, when the request carries one: a certificate this
-/// node issued to another officer than the caller, not revoked, valid now, of a profile
-/// that signs, and a signature over the same action text that verifies with its key. The
+/// Reads and checks `Tillit-Co-Signature`, when the request carries one: a signature over the
+/// same action text by another officer than the caller, with a key whose certificate this node
+/// issued (not revoked, valid now, of a profile that signs) or with a passkey registered to
+/// them (not removed, the same key). The
 /// second officer's grants on `unit` say whether they hold KRA and KUR (R-RES-5, R-PER-3).
 async fn co_signer(state: &AppState, acting: &Acting, unit: OrgId) -> Result<Option<CoSigner>, Problem> {
     let (caller, method, path, headers, body) =
@@ -324,6 +328,64 @@ async fn co_signer(state: &AppState, acting: &Acting, unit: OrgId) -> Result<Opt
     };
     let Some(header) = headers.get(CO_SIGNATURE) else { return Ok(None) };
     let header = header.to_str().map_err(|_| bad("must be visible ASCII"))?;
+    let message = action_text(method.as_str(), path, acting.key(), body);
+    let (person, signature) = match header.trim().strip_prefix("passkey=") {
+        Some(blob) => {
+            // A passkey signature (format 2), as the portal sends it: the blob stored with the
+            // audit entry, base64.
+            let bytes =
+                B64.decode(blob.trim().trim_matches('"')).map_err(|_| bad("passkey is not base64"))?;
+            let signature = PasskeySignature::from_bytes(&bytes).map_err(|e| bad(&e))?;
+            if signature.message != message {
+                return Err(refuse("the second officer signed another action"));
+            }
+            let verified = signature.verify().map_err(|e| refuse(&e))?;
+            let passkey = state
+                .store
+                .passkey(&verified.credential_id)
+                .await?
+                .filter(|p| p.removed_us.is_none())
+                .ok_or_else(|| {
+                    refuse("the second officer's passkey is not registered here, or was removed")
+                })?;
+            if passkey.key.spki != verified.spki || passkey.key.rp_id != signature.rp_id {
+                return Err(refuse("the second officer's passkey was registered with another key"));
+            }
+            let person: PersonId = passkey
+                .key
+                .person
+                .parse()
+                .map_err(|_| refuse("the second officer's passkey names no person"))?;
+            (person, OfficerSignature::Passkey(signature))
+        }
+        None => {
+            let (person, signature) = certificate_co_signature(state, header, message, &refuse, &bad).await?;
+            (person, OfficerSignature::Certificate(signature))
+        }
+    };
+    if person == caller.principal.person {
+        return Err(refuse("the second officer must be another person than the caller (R-RES-5)"));
+    }
+    let second = Principal { person, grants: state.store.grants_of(person).await? };
+    Ok(Some(CoSigner {
+        officer: Officer {
+            id: person,
+            kra: second.holds(&caller.tree, Role::Kra, unit),
+            kur: second.can(&caller.tree, Permission::ProtectedIdentity, unit),
+        },
+        signature,
+    }))
+}
+
+/// A co-signature with a key whose certificate this node issued (format 1):
+/// `keyid="<serial>", signature="<base64>"`, checked as the caller's own signature is.
+async fn certificate_co_signature(
+    state: &AppState,
+    header: &str,
+    message: String,
+    refuse: &(dyn Fn(&str) -> Problem + Sync),
+    bad: &(dyn Fn(&str) -> Problem + Sync),
+) -> Result<(PersonId, ActorSignature), Problem> {
     let mut keyid = None;
     let mut signature = None;
     for part in header.split(',') {
@@ -361,26 +423,9 @@ async fn co_signer(state: &AppState, acting: &Acting, unit: OrgId) -> Result<Opt
         .principal(&serial)
         .await?
         .ok_or_else(|| refuse("the certificate is not bound to an officer of this organisation"))?;
-    if person == caller.principal.person {
-        return Err(refuse("the second officer must be another person than the caller (R-RES-5)"));
-    }
-    let key = action::idempotency_key(headers)?;
-    let stored = ActorSignature {
-        v: 1,
-        message: action_text(method.as_str(), path, &key, body),
-        certificate: B64.encode(&record.der),
-        signature,
-    };
+    let stored = ActorSignature { v: 1, message, certificate: B64.encode(&record.der), signature };
     stored.verify().map_err(|e| refuse(&e))?;
-    let second = Principal { person, grants: state.store.grants_of(person).await? };
-    Ok(Some(CoSigner {
-        officer: Officer {
-            id: person,
-            kra: second.holds(&caller.tree, Role::Kra, unit),
-            kur: second.can(&caller.tree, Permission::ProtectedIdentity, unit),
-        },
-        signature: stored,
-    }))
+    Ok((person, stored))
 }
 
 /// The issuing officers: the caller first, then the second officer if one co-signed.

@@ -177,6 +177,11 @@ both_backends! {
         assert_eq!(tx.use_challenge("c-late", Purpose::Enrol, now + 5 * MINUTE).await.unwrap(), None);
         tx.commit().await.unwrap();
 
+        // A used challenge's summary stays as it was; an unused one's can be replaced.
+        let mut tx = store.begin().await.unwrap();
+        assert!(!tx.set_challenge_summary("c-action", "changed").await.unwrap());
+        assert!(tx.set_challenge_summary("c-sign-in", "{}").await.unwrap());
+        tx.commit().await.unwrap();
         // Read back, used or not.
         let (read, used_us) = store.portal_challenge("c-action").await.unwrap().unwrap();
         assert_eq!((read, used_us), (challenge("c-action", Purpose::Action, now, Some(request)), Some(now + 1)));
