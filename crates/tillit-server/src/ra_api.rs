@@ -126,6 +126,11 @@ pub async fn orgs(
     cert: ClientCert,
 ) -> Result<Json<Vec<OrgView>>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
+    Ok(Json(orgs_for(&caller)))
+}
+
+/// The body of [`orgs`]: the nodes of the tree `caller` holds any right on, by name.
+pub fn orgs_for(caller: &Caller) -> Vec<OrgView> {
     let mut nodes: Vec<OrgView> = caller
         .tree
         .iter()
@@ -139,7 +144,7 @@ pub async fn orgs(
         })
         .collect();
     nodes.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    Ok(Json(nodes))
+    nodes
 }
 
 /// Search parameters.
@@ -189,10 +194,24 @@ pub async fn persons(
     ApiQuery(search): ApiQuery<PersonSearch>,
 ) -> Result<Json<PersonPage>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
+    Ok(Json(persons_for(&state, &caller, &search).await?))
+}
+
+/// The store's query for a search by `caller` for `q` (a name prefix, a national id or an
+/// HSA-id), `limit` rows (1 to 1000, default 50) after the person `after` (the `next` of
+/// the previous page): within the caller's scope (R-ORG-1), protected persons matched by
+/// name only for a caller with the right everywhere they read people (R-PER-3). Refused
+/// without `read_people`, and for a bad parameter (named in the problem's field).
+pub fn person_query(
+    caller: &Caller,
+    q: &str,
+    limit: Option<u32>,
+    after: Option<&str>,
+) -> Result<PersonQuery, Problem> {
     if !caller.principal.has_anywhere(Permission::ReadPeople) {
         return Err(Refusal::new("R-ORG-1", "no role grants read_people").into());
     }
-    let text = search.q.trim();
+    let text = q.trim();
     if text.is_empty() || text.chars().count() > 200 {
         return Err(Refusal::field(
             "R-PER-1",
@@ -201,16 +220,16 @@ pub async fn persons(
         )
         .into());
     }
-    let limit = search.limit.unwrap_or(50);
+    let limit = limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(Refusal::field("R-PER-1", "limit", "must be 1 to 1000").into());
     }
-    let query = PersonQuery {
+    Ok(PersonQuery {
         text: text.to_string(),
         orgs: Some(caller.nodes(Permission::ReadPeople)),
         may_see_protected: caller.sees_protected_everywhere(),
         limit,
-        after: match search.after.as_deref() {
+        after: match after {
             None => None,
             Some(text) => Some(text.parse::<PersonId>().map_err(|_| {
                 Problem::from(Refusal::field(
@@ -220,16 +239,26 @@ pub async fn persons(
                 ))
             })?),
         },
-    };
+    })
+}
+
+/// The body of [`persons`]: a page of the search, redacted for `caller` (R-PER-3).
+pub async fn persons_for(
+    state: &AppState,
+    caller: &Caller,
+    search: &PersonSearch,
+) -> Result<PersonPage, Problem> {
+    let query = person_query(caller, &search.q, search.limit, search.after.as_deref())?;
+    let limit = query.limit;
     let rows = state.store.search_persons(&query).await?;
     let next = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
-    Ok(Json(PersonPage {
+    Ok(PersonPage {
         persons: rows
             .into_iter()
             .map(|r| PersonRow { id: r.id.to_string(), name: r.name, hsa_id: r.hsa_id })
             .collect(),
         next,
-    }))
+    })
 }
 
 /// A person's record as the caller may see it.
@@ -266,14 +295,25 @@ pub async fn person(
     Path(id): Path<String>,
 ) -> Result<Json<PersonView>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let (p, at) = caller.readable_person(&state, &id, &format!("/api/v1/persons/{id}")).await?;
+    Ok(Json(person_for(&state, &caller, &id, &format!("/api/v1/persons/{id}")).await?))
+}
+
+/// The body of [`person`]: the person `id` as `caller` may see them; "not found" at `path`
+/// outside the caller's scope (R-ORG-1).
+pub async fn person_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    path: &str,
+) -> Result<PersonView, Problem> {
+    let (p, at) = caller.readable_person(state, id, path).await?;
     let may_see = caller.principal.can(&caller.tree, Permission::ProtectedIdentity, at);
     let today = time::OffsetDateTime::now_utc().date();
     let secured = match caller.tree.organisation_of(at) {
         Some(org) => p.secured(&caller.tree, org, today).map(|_| ()).map_err(|r| r.to_string()),
         None => Err("the unit is not in an organisation".to_string()),
     };
-    Ok(Json(PersonView {
+    Ok(PersonView {
         id: p.id.to_string(),
         name: p.display_name(may_see),
         hsa_id: p.hsa_id.as_ref().map(|h| h.normalised().to_string()),
@@ -281,7 +321,7 @@ pub async fn person(
         protected: p.protected,
         secured: secured.is_ok(),
         not_secured_because: secured.err(),
-    }))
+    })
 }
 
 /// A role a person holds.
@@ -313,7 +353,18 @@ pub async fn person_roles(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<RoleRow>>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let (p, _) = caller.readable_person(&state, &id, &format!("/api/v1/persons/{id}/roles")).await?;
+    Ok(Json(person_roles_for(&state, &caller, &id, &format!("/api/v1/persons/{id}/roles")).await?))
+}
+
+/// The body of [`person_roles`]: the role table of the person `id` as `caller` may see it;
+/// "not found" at `path` outside the caller's scope (R-ORG-1).
+pub async fn person_roles_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    path: &str,
+) -> Result<Vec<RoleRow>, Problem> {
+    let (p, _) = caller.readable_person(state, id, path).await?;
     let mut rows: Vec<RoleRow> = state
         .store
         .grants_of(p.id)
@@ -330,5 +381,5 @@ pub async fn person_roles(
         })
         .collect();
     rows.sort_by(|a, b| a.role.cmp(&b.role).then(a.scope.cmp(&b.scope)));
-    Ok(Json(rows))
+    Ok(rows)
 }

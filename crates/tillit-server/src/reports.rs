@@ -1340,14 +1340,46 @@ pub async fn report(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let caller = Caller::of(&state, &cert).await?;
+    let report = report_for(&state, &caller, &report, &query).await?;
+    let format = format_of(query.format.as_deref(), &headers)
+        .ok_or_else(|| bad_parameter("format", "must be json, csv or svg"))?;
+    let body = report.render(format)?;
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if format == Format::Csv {
+        let name = format!(
+            "attachment; filename=\"tillit-{}-{}.csv\"",
+            report.report.as_str(),
+            text_date(report.made_on)
+        );
+        if let Ok(value) = HeaderValue::from_str(&name) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+    }
+    Ok(response)
+}
+
+/// The body of [`report`]: the report named `report` as `caller` may read it (R-ORG-1,
+/// R-PER-3), over the period and unit of `query`, made today. A `format` in the query is
+/// checked (it must be `json`, `csv` or `svg`) but not applied: the caller renders the
+/// report ([`Report::render`]). Refused without the reports right, and for a bad parameter
+/// (named in the problem's field).
+pub async fn report_for(
+    state: &AppState,
+    caller: &Caller,
+    report: &str,
+    query: &ReportQuery,
+) -> Result<Report, Problem> {
     if !caller.principal.has_anywhere(Permission::Reports) {
         return Err(Refusal::new("R-ORG-1", "no role grants reports").into());
     }
-    let kind = ReportKind::parse(&report).ok_or_else(|| {
+    let kind = ReportKind::parse(report).ok_or_else(|| {
         bad_parameter("report", "must be reconciliation, expiring, limbo, name-mismatch, stock or puk-costs")
     })?;
-    let format = format_of(query.format.as_deref(), &headers)
-        .ok_or_else(|| bad_parameter("format", "must be json, csv or svg"))?;
+    if query.format.as_deref().is_some_and(|f| Format::parse(f).is_none()) {
+        return Err(bad_parameter("format", "must be json, csv or svg"));
+    }
     let mut days = [None, None];
     for (slot, (field, text)) in days.iter_mut().zip([("from", &query.from), ("to", &query.to)]) {
         if let Some(text) = text {
@@ -1358,7 +1390,7 @@ pub async fn report(
     let today = time::OffsetDateTime::now_utc().date();
     let policy = &state.policy;
     let period = period(kind, from, to, today, policy)?;
-    let mut viewer = Viewer::principal(&caller);
+    let mut viewer = Viewer::principal(caller);
     if let Some(key) = query.org.as_deref() {
         let org = caller
             .tree
@@ -1370,18 +1402,7 @@ pub async fn report(
         viewer = viewer.narrowed(&caller.tree, org);
     }
     let src = Source { store: &state.store, tree: &caller.tree, viewer: &viewer, policy };
-    let report = run(&src, kind, period, today).await?;
-    let body = report.render(format)?;
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    if format == Format::Csv {
-        let name = format!("attachment; filename=\"tillit-{}-{}.csv\"", kind.as_str(), text_date(today));
-        if let Ok(value) = HeaderValue::from_str(&name) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-    }
-    Ok(response)
+    Ok(run(&src, kind, period, today).await?)
 }
 
 #[cfg(test)]

@@ -5,5 +5,6 @@ mod ceremony;
 mod flows;
 mod i18n;
 mod locale;
+mod read;
 mod support;
 mod web;

@@ -192,11 +192,24 @@ pub async fn choice(
     uri: Uri,
 ) -> Result<Json<KindChoice>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let (person, _) = caller.readable_person(&state, &id, uri.path()).await?;
+    Ok(Json(choice_for(&state, &caller, &id, &q, uri.path()).await?))
+}
+
+/// The body of [`choice`]: the card type proposed for the person `id` in the unit `q.org`,
+/// for a caller who may order cards there (and, for a protected person, holds KUR: R-PER-3);
+/// "not found" at `path` outside the caller's scope (R-ORG-1).
+pub async fn choice_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    q: &ChoiceQuery,
+    path: &str,
+) -> Result<KindChoice, Problem> {
+    let (person, _) = caller.readable_person(state, id, path).await?;
     let org = org_param(&q.org)?;
     caller.principal.authorise(&caller.tree, Permission::OrderCards, org)?;
-    card::check_protected(&person, &officer(&caller, org))?;
-    Ok(Json(card::choose_kind(&person, &caller.tree, today(), &state.policy)))
+    card::check_protected(&person, &officer(caller, org))?;
+    Ok(card::choose_kind(&person, &caller.tree, today(), &state.policy))
 }
 
 /// An order basis.
@@ -265,15 +278,24 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Json<Vec<CardView>>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let (person, _) = caller.readable_person(&state, &id, uri.path()).await?;
+    Ok(Json(list_for(&state, &caller, &id, uri.path()).await?))
+}
+
+/// The body of [`list`]: the cards of the person `id` in the caller's scope; "not found" at
+/// `path` when the person is outside it (R-ORG-1).
+pub async fn list_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    path: &str,
+) -> Result<Vec<CardView>, Problem> {
+    let (person, _) = caller.readable_person(state, id, path).await?;
     let cards: Vec<Record<Card>> = state.store.records_of_person(Card::KIND, person.id).await?;
-    Ok(Json(
-        cards
-            .into_iter()
-            .filter(|r| caller.principal.can(&caller.tree, Permission::ReadPeople, r.state.org))
-            .map(CardView::from)
-            .collect(),
-    ))
+    Ok(cards
+        .into_iter()
+        .filter(|r| caller.principal.can(&caller.tree, Permission::ReadPeople, r.state.org))
+        .map(CardView::from)
+        .collect())
 }
 
 /// A card in the caller's scope (R-ORG-1).
@@ -288,9 +310,14 @@ pub async fn get(
     uri: Uri,
 ) -> Result<Json<CardView>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let record: Record<Card> =
-        record_in_scope(&state, &caller, &id, uri.path(), Permission::ReadPeople).await?;
-    Ok(Json(record.into()))
+    Ok(Json(get_for(&state, &caller, &id, uri.path()).await?))
+}
+
+/// The body of [`get`]: the card `id` in the caller's scope; "not found" at `path` outside
+/// it (R-ORG-1).
+pub async fn get_for(state: &AppState, caller: &Caller, id: &str, path: &str) -> Result<CardView, Problem> {
+    let record: Record<Card> = record_in_scope(state, caller, id, path, Permission::ReadPeople).await?;
+    Ok(record.into())
 }
 
 /// An image taken at the desk.

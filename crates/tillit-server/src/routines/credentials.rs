@@ -362,15 +362,24 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Json<Vec<CredentialView>>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let (person, _) = caller.readable_person(&state, &id, uri.path()).await?;
-    Ok(Json(
-        credentials_of(&state, person.id)
-            .await?
-            .into_iter()
-            .filter(|r| r.org.is_none_or(|o| caller.principal.can(&caller.tree, Permission::ReadPeople, o)))
-            .map(|r| CredentialView { credential: r.state, version: r.version })
-            .collect(),
-    ))
+    Ok(Json(list_for(&state, &caller, &id, uri.path()).await?))
+}
+
+/// The body of [`list`]: the credentials of the person `id` in the caller's scope; "not
+/// found" at `path` when the person is outside it (R-ORG-1).
+pub async fn list_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    path: &str,
+) -> Result<Vec<CredentialView>, Problem> {
+    let (person, _) = caller.readable_person(state, id, path).await?;
+    Ok(credentials_of(state, person.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.org.is_none_or(|o| caller.principal.can(&caller.tree, Permission::ReadPeople, o)))
+        .map(|r| CredentialView { credential: r.state, version: r.version })
+        .collect())
 }
 
 /// The holder's download: the one-time code and the card's two requests.

@@ -183,13 +183,22 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Json<Vec<PukOrderView>>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
-    let (person, _) = caller.readable_person(&state, &id, uri.path()).await?;
+    Ok(Json(list_for(&state, &caller, &id, uri.path()).await?))
+}
+
+/// The body of [`list`]: the PUK orders of the person `id` in the caller's scope; "not
+/// found" at `path` when the person is outside it (R-ORG-1).
+pub async fn list_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    path: &str,
+) -> Result<Vec<PukOrderView>, Problem> {
+    let (person, _) = caller.readable_person(state, id, path).await?;
     let orders: Vec<Record<PukOrder>> = state.store.records_of_person(PukOrder::KIND, person.id).await?;
-    Ok(Json(
-        orders
-            .into_iter()
-            .filter(|r| caller.principal.can(&caller.tree, Permission::ReadPeople, r.state.unit))
-            .map(PukOrderView::from)
-            .collect(),
-    ))
+    Ok(orders
+        .into_iter()
+        .filter(|r| caller.principal.can(&caller.tree, Permission::ReadPeople, r.state.unit))
+        .map(PukOrderView::from)
+        .collect())
 }

@@ -641,10 +641,16 @@ pub async fn stock(
     ApiQuery(q): ApiQuery<StockQuery>,
 ) -> Result<Json<StockView>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
+    Ok(Json(stock_for(&state, &caller, &q).await?))
+}
+
+/// The body of [`stock`]: the stock of the unit `q.org`, for a caller with `reserve_cards`
+/// on it.
+pub async fn stock_for(state: &AppState, caller: &Caller, q: &StockQuery) -> Result<StockView, Problem> {
     let org = org_param("org", &q.org)?;
     caller.principal.authorise(&caller.tree, Permission::ReserveCards, org)?;
-    let level = stock_of(&state, org, &[], None).await?;
-    Ok(Json(StockView::of(org, level)))
+    let level = stock_of(state, org, &[], None).await?;
+    Ok(StockView::of(org, level))
 }
 
 /// A reserve card in the caller's scope (R-ORG-1).
@@ -659,9 +665,20 @@ pub async fn get(
     uri: Uri,
 ) -> Result<Json<ReserveCardView>, Problem> {
     let caller = Caller::of(&state, &cert).await?;
+    Ok(Json(get_for(&state, &caller, &id, uri.path()).await?))
+}
+
+/// The body of [`get`]: the reserve card `id` in the caller's scope; "not found" at `path`
+/// outside it (R-ORG-1).
+pub async fn get_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    path: &str,
+) -> Result<ReserveCardView, Problem> {
     let record: Record<ReserveCard> =
-        record_in_scope(&state, &caller, &id, uri.path(), Permission::ReadPeople).await?;
-    Ok(Json(ReserveCardView::of(record, None)))
+        record_in_scope(state, caller, id, path, Permission::ReadPeople).await?;
+    Ok(ReserveCardView::of(record, None))
 }
 
 /// Why a card is discarded.
