@@ -62,6 +62,7 @@ pub fn routes() -> Router<Portal> {
         .route("/people", get(search))
         .route("/people/{id}", get(person))
         .route("/cards/{id}", get(card))
+        .route("/cards/{id}/receipt", get(receipt))
         .route("/reports", get(report_list))
         .route("/reports/{name}", get(report))
 }
@@ -965,7 +966,7 @@ async fn card_page(portal: &Portal, caller: &Caller, t: Tr, me: Me, id: &str) ->
     .into_iter()
     .filter_map(|(label, date)| date.map(|date| Fact::day(t.msg(label), day(lang, date))))
     .collect();
-    let actions = card_actions(card.status)
+    let mut actions: Vec<Link> = card_actions(card.status)
         .iter()
         .filter(|(_, permission, _)| caller.principal.can(&caller.tree, *permission, card.org))
         .map(|(to, _, label)| Link {
@@ -973,6 +974,9 @@ async fn card_page(portal: &Portal, caller: &Caller, t: Tr, me: Me, id: &str) ->
             text: t.msg(label),
         })
         .collect();
+    if card.receipt.is_some() && holder.is_some() {
+        actions.push(Link { href: format!("/cards/{}/receipt", card.id), text: t.msg("read-receipt-print") });
+    }
     Ok(CardPage {
         record,
         kind,
@@ -983,6 +987,87 @@ async fn card_page(portal: &Portal, caller: &Caller, t: Tr, me: Me, id: &str) ->
         actions,
         credentials,
         puk_orders,
+        t,
+        me: Some(me),
+    })
+}
+
+// ---- the hand-out receipt -------------------------------------------------------------------
+
+/// The receipt of a handed-out card, to print and sign at the desk (R-AUD-3).
+#[derive(Debug, Template)]
+#[template(path = "read_receipt.html")]
+pub struct ReceiptPage {
+    /// The translator.
+    pub t: Tr,
+    /// The officer.
+    pub me: Option<Me>,
+    /// The card: its type and serial number.
+    pub record: String,
+    /// The holder's name (or "protected identity" without the right to see it).
+    pub holder: String,
+    /// The holder's national id, in its own country's form, when the officer may see it.
+    pub national_id: Option<(String, String)>,
+    /// The unit.
+    pub unit: String,
+    /// The day the card was handed out.
+    pub handed_out: Option<Day>,
+    /// The receipt's reference.
+    pub reference: String,
+    /// The card page.
+    pub card_href: String,
+}
+
+async fn receipt(
+    State(portal): State<Portal>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, keep) = web::language(&portal, query.lang.as_deref(), &headers);
+    let me = web::me(&portal, lang, &signed_in);
+    let t = web::tr(&portal, lang);
+    match receipt_page(&portal, &signed_in.caller, t, me.clone(), &id).await {
+        Ok(page) => web::page(StatusCode::OK, page.render(), lang, keep),
+        Err(failure) => failed(&portal, lang, me, failure),
+    }
+}
+
+async fn receipt_page(
+    portal: &Portal,
+    caller: &Caller,
+    t: Tr,
+    me: Me,
+    id: &str,
+) -> Result<ReceiptPage, Failure> {
+    let app = &portal.app;
+    let view = cards::get_for(app, caller, id, &format!("/cards/{id}/receipt")).await?;
+    let card: &Card = &view.card;
+    // Only a card handed out has a receipt; the holder must be in the officer's sight.
+    let reference = card.receipt.clone().ok_or(Failure::NotFound)?;
+    let holder_id = card.person.to_string();
+    let person = ra_api::person_for(app, caller, &holder_id, &format!("/people/{holder_id}")).await?;
+    let holder = shown_name(app, caller, &t, &person).await?;
+    let record = app.store.person(card.person).await?.ok_or(Failure::NotFound)?;
+    let national_id = sees_name(caller, &record.person).then(|| {
+        (
+            locale::national_id_label(t.lang, record.person.national_id.kind()).to_string(),
+            locale::format_national_id(&record.person.national_id),
+        )
+    });
+    let kind = card_kind_label(&t, card.kind);
+    Ok(ReceiptPage {
+        record: match &card.serial {
+            Some(serial) => format!("{kind} {serial}"),
+            None => kind,
+        },
+        holder,
+        national_id,
+        unit: unit_name(caller, card.org),
+        handed_out: card.dates.handed_out.map(|d| day(t.lang, d)),
+        reference,
+        card_href: format!("/cards/{}", card.id),
         t,
         me: Some(me),
     })

@@ -182,6 +182,13 @@ async fn an_sis_card_from_order_basis_to_hand_out_and_its_credential_order_signe
     .await;
     let done = sign(&mut browser, &mut auth, &review).await;
     assert_eq!(done.status, 200, "{}", done.html);
+    // The receipt to print and sign: the holder, their national id, the card, the reference.
+    assert!(browser.get(&format!("/cards/{card}")).await.html.contains(&format!("/cards/{card}/receipt")));
+    let receipt = browser.get(&format!("/cards/{card}/receipt")).await;
+    assert_eq!(receipt.status, 200, "{}", receipt.html);
+    for text in ["Tolvan Officer30", "9752000001", "receipt-2026-0001", &national_id(30).to_string()[..8]] {
+        assert!(receipt.html.contains(text), "{text}: {}", receipt.html);
+    }
 
     // The credential order: the one-time code shown once, not again on a second click.
     let review =
