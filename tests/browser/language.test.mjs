@@ -14,15 +14,24 @@ after(async () => {
   await browser?.close();
 });
 
-/** Asserts that the page is the start page in `lang`: <html lang> and the texts of that language. */
+/**
+ * Asserts that the page is the start page, as a visitor who is not signed in sees it, in
+ * `lang`: <html lang> and the texts of that language (the search and the header's links
+ * appear only after sign-in).
+ */
 async function assertStartPageIn(page, lang) {
   const t = messages(lang);
   assert.equal(await page.getAttribute('html', 'lang'), lang, `<html lang> on ${page.url()}`);
   assert.equal((await page.locator('h1').innerText()).trim(), t['portal-title']);
   assert.equal((await page.locator('a[href="#main"]').first().textContent()).trim(), t['skip-to-content']);
-  assert.equal((await page.locator('label[for="q"]').innerText()).trim(), t['search-label']);
-  assert.equal(await page.locator('header nav a', { hasText: t['nav-search'] }).count(), 1, `"${t['nav-search']}" in the header`);
-  assert.equal(await page.getByRole('button', { name: t['search-button'], exact: true }).count(), 1, `the "${t['search-button']}" button`);
+  assert.equal((await page.locator('main p').first().innerText()).trim(), t['start-signed-out']);
+  assert.equal(await page.locator('main').getByRole('link', { name: t['sign-in'], exact: true }).count(), 1, `the "${t['sign-in']}" link`);
+  assert.equal((await page.locator('label[for="lang"]').innerText()).trim(), t['choose-language']);
+  assert.equal(
+    await page.getByRole('button', { name: t['choose-language-button'], exact: true }).count(),
+    1,
+    `the "${t['choose-language-button']}" button`,
+  );
 }
 
 describe('Accept-Language chooses the language', () => {
@@ -52,7 +61,7 @@ describe('Accept-Language chooses the language', () => {
     const sv = messages('sv');
     const nb = messages('nb');
     assert.notEqual(sv['skip-to-content'], nb['skip-to-content']);
-    assert.notEqual(sv['search-label'], nb['search-label']);
+    assert.notEqual(sv['start-signed-out'], nb['start-signed-out']);
   });
 });
 

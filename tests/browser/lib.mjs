@@ -71,18 +71,40 @@ export function demo() {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
+/** The portal's Fluent files of a language, as crates/tillit-portal/src/i18n.rs loads them. */
+const FTL_FILES = ['portal.ftl', 'rules.ftl', 'actions.ftl', 'read.ftl', 'flows.ftl'];
+
 /**
- * The portal's texts in `lang`, read from crates/tillit-portal/locales/LANG/portal.ftl, so the
- * tests follow the translations. Only simple one-line messages (`id = text`) are read.
+ * The portal's texts in `lang`, read from crates/tillit-portal/locales/LANG/*.ftl (the pages,
+ * the rules' titles and remedies, the audit actions, the read-only pages, the flows), so the
+ * tests follow the translations. Only simple one-line messages (`id = text`) are read; fill
+ * in a message's variables with `fill`.
  */
 export function messages(lang) {
-  const file = path.join(root, 'crates', 'tillit-portal', 'locales', lang, 'portal.ftl');
   const out = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([a-zA-Z][\w-]*)\s*=\s*(.*\S)\s*$/.exec(line);
-    if (m) out[m[1]] = m[2];
+  for (const name of FTL_FILES) {
+    const file = path.join(root, 'crates', 'tillit-portal', 'locales', lang, name);
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const m = /^([a-zA-Z][\w-]*)\s*=\s*(.*\S)\s*$/.exec(line);
+      if (m && !Object.hasOwn(out, m[1])) out[m[1]] = m[2];
+    }
   }
   return out;
+}
+
+/**
+ * A message with its variables (`{ $name }`) filled in, as the portal renders it (the portal
+ * turns Fluent's isolation marks off).
+ */
+export function fill(text, args = {}) {
+  return text.replace(/\{\s*\$([\w-]+)\s*\}/g, (whole, name) => (Object.hasOwn(args, name) ? String(args[name]) : whole));
+}
+
+/** A regular expression matching a message whatever its variables hold. */
+export function pattern(text) {
+  const parts = text.split(/\{\s*\$[\w-]+\s*\}/);
+  return new RegExp(`^\\s*${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+?')}\\s*$`);
 }
 
 /** Starts Debian's Chromium headless. */
@@ -95,27 +117,21 @@ export async function launch() {
 
 /**
  * Console errors that are a known portal problem, written up and waiting for its fix; each is
- * matched as narrowly as possible.
+ * matched as narrowly as possible (`text`: the message, `at`: the URL it names). None now.
  */
 function knownConsoleError(text, at) {
-  // KNOWN: the portal serves no favicon and its pages name none, so Chromium's automatic
-  // GET /favicon.ico gets the server's 404 and logs "Failed to load resource: … 404". Fix in
-  // the portal: a `<link rel="icon" href="/assets/…svg">` in layout.html and that asset (or a
-  // /favicon.ico route); then delete this case.
-  let pathname = null;
-  try {
-    pathname = new URL(at).pathname;
-  } catch {
-    return false;
-  }
-  return pathname === '/favicon.ico' && /status of 404\b/.test(text);
+  void text;
+  void at;
+  return false;
 }
 
 /**
  * A fresh context (its own cookies) and page. `lang` sets the Accept-Language header; `tls`
  * accepts the node's own HTTPS certificate; other options go to browser.newContext.
  * Every console error and uncaught page error (a CSP or Trusted Types violation is one) is
- * collected; `close()` closes the context and fails if there were any.
+ * collected; `close()` closes the context and fails if there were any. A test that expects
+ * an HTTP error page (a 410 for a used link) says so with `expectHttpError(status, path)`:
+ * the browser's "Failed to load resource" for that one document is then not an error.
  */
 export async function open(browser, { lang, tls = false, ...options } = {}) {
   const context = await browser.newContext({
@@ -126,11 +142,17 @@ export async function open(browser, { lang, tls = false, ...options } = {}) {
   });
   const page = await context.newPage();
   const errors = [];
+  const expected = [];
   const watch = (p) => {
     p.on('console', (msg) => {
       if (msg.type() !== 'error') return;
       const at = msg.location();
       if (knownConsoleError(msg.text(), at?.url)) return;
+      const i = expected.findIndex((e) => e.matches(msg.text(), at?.url));
+      if (i >= 0) {
+        expected.splice(i, 1);
+        return;
+      }
       errors.push(`console error on ${p.url()}: ${msg.text()}${at?.url ? ` (${at.url}:${at.lineNumber})` : ''}`);
     });
     p.on('pageerror', (err) => errors.push(`page error on ${p.url()}: ${err.message}`));
@@ -138,11 +160,24 @@ export async function open(browser, { lang, tls = false, ...options } = {}) {
   };
   watch(page);
   context.on('page', (p) => p !== page && watch(p));
+  const expectHttpError = (status, pathname) => {
+    expected.push({
+      matches: (text, at) => {
+        let where = null;
+        try {
+          where = new URL(at).pathname;
+        } catch {
+          return false;
+        }
+        return where === pathname && new RegExp(`status of ${status}\\b`).test(text);
+      },
+    });
+  };
   const close = async () => {
     await context.close();
     assert.deepEqual(errors, [], `the browser reported errors:\n  ${errors.join('\n  ')}`);
   };
-  return { context, page, errors, close };
+  return { context, page, errors, close, expectHttpError };
 }
 
 /**
@@ -225,12 +260,24 @@ export async function axeCheck(page, name, { known = {} } = {}) {
 
 /**
  * A CTAP2 platform authenticator with resident keys and user verification, on this page only
- * (DevTools protocol, WebAuthn domain). Returns its id and helpers: `setUserVerified(bool)`
+ * (DevTools protocol, WebAuthn domain); a second call for the same page gives the same one.
+ * Returns its id and helpers: `setUserVerified(bool)`
  * (false: the next ceremony's user verification fails), `credentials()` (what it holds, as
  * WebAuthn.getCredentials gives them), `addCredential(credential)` (to copy a passkey into
  * another page's authenticator) and `remove()`.
  */
 export async function virtualAuthenticator(page) {
+  const existing = authenticators.get(page);
+  if (existing) return existing;
+  const made = addAuthenticator(page);
+  authenticators.set(page, made);
+  return made;
+}
+
+/** Each page's virtual authenticator (a promise of it), so that a page never gets two. */
+const authenticators = new WeakMap();
+
+async function addAuthenticator(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -281,4 +328,255 @@ export function focused(page) {
 export function describeFocus(f) {
   if (!f) return '(nothing: the document)';
   return `<${f.tag}${f.id ? ` id="${f.id}"` : ''}${f.name ? ` name="${f.name}"` : ''}${f.href ? ` href="${f.href}"` : ''}> "${f.text}"`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo's officers, and signing in as one of them.
+
+/** The demo's summary (see `demo()`); fails with what to do when there is none. */
+export function requireDemo() {
+  const d = demo();
+  if (!d) {
+    throw new Error(
+      'TILLIT_DEMO names no file: run the suite with .ci/browser.sh, which runs `tillit demo --json` ' +
+        '(docs/browser-tests.md)',
+    );
+  }
+  return d;
+}
+
+/**
+ * What each role may do: a copy of `Role::permissions` in crates/tillit-core/src/ra/role.rs
+ * (R-ORG-2), to pick the demo's officer for a routine by what the routine needs.
+ */
+export const ROLE_PERMISSIONS = {
+  ra: ['read_people', 'manage_people', 'grant_roles', 'manage_organisation', 'revoke', 'reports', 'read_audit'],
+  kra: [
+    'read_people', 'manage_people', 'order_cards', 'handle_cards', 'reserve_cards', 'order_credentials',
+    'revoke', 'order_puk', 'reports',
+  ],
+  lra: ['read_people', 'manage_people', 'reserve_cards', 'order_credentials', 'revoke', 'order_puk'],
+  ora: ['read_people', 'handle_cards', 'revoke', 'order_puk'],
+  kur: ['read_people', 'protected_identity'],
+  hsa_admin: ['read_people', 'manage_people'],
+  manager: ['read_people', 'request_revocation'],
+  security_officer: ['read_people', 'security', 'read_audit', 'reports'],
+  card_holder: ['self_service'],
+  auditor: ['read_audit', 'reports'],
+  dk_ra_admin: ['read_people', 'manage_people', 'grant_roles', 'order_credentials', 'revoke', 'reports', 'read_audit'],
+  dk_ra_employee: ['read_people', 'manage_people', 'order_credentials', 'revoke'],
+};
+
+/**
+ * The demo's officers whose role grants every one of `permissions`, in the demo's order;
+ * `unit` (an HR code, e.g. "TK" for the whole municipality) narrows them to that scope.
+ */
+export function officersWith(permissions, { unit } = {}) {
+  const wanted = [].concat(permissions);
+  return requireDemo().officers.filter(
+    (o) => wanted.every((p) => (ROLE_PERMISSIONS[o.role] ?? []).includes(p)) && (!unit || o.unit === unit),
+  );
+}
+
+/**
+ * The demo's `n`th officer with `role` (0: the first). Each enrolment link works once, so
+ * every test file signs in as an officer of its own (docs/browser-tests.md lists them).
+ */
+export function officer(role, n = 0) {
+  const found = requireDemo().officers.filter((o) => o.role === role)[n];
+  if (!found) throw new Error(`the demo has no officer number ${n} with role ${role}`);
+  return found;
+}
+
+/** An officer's enrolment link on this node: the demo's path on TILLIT_URL (serve picks the port). */
+export function enrolUrl(who) {
+  return url(who.enrol_path);
+}
+
+/**
+ * Runs `action` (a click, a key press) and waits until the ceremony it starts has left the
+ * page for the next one (`left(URL)` true), or the page shows an alert (the portal's notice
+ * after a round trip, or portal.js's "the passkey did not answer"), or the node answered
+ * the form with an HTTP error page. Returns `{ left, alert, status }`: the alert's text (or
+ * the error page's) when the ceremony did not go on.
+ */
+export async function afterCeremony(page, left, { action = null, timeout = 20_000 } = {}) {
+  let failed = null;
+  const onResponse = (response) => {
+    if (response.frame() === page.mainFrame() && response.request().isNavigationRequest() && response.status() >= 400) {
+      failed = response;
+    }
+  };
+  page.on('response', onResponse);
+  try {
+    if (action) await action();
+    const alert = page.locator('[role="alert"]').filter({ hasText: /\S/ });
+    const until = Date.now() + timeout;
+    for (;;) {
+      if (left(new URL(page.url()))) {
+        await page.waitForLoadState('load');
+        return { left: true, alert: null, status: null };
+      }
+      if (failed) {
+        await page.waitForLoadState('load');
+        const text = (await page.locator('body').innerText().catch(() => '')).trim();
+        const notice = (await alert.count().catch(() => 0)) ? (await alert.first().innerText()).trim() : null;
+        return { left: false, alert: notice ?? `HTTP ${failed.status()}: ${text.slice(0, 300)}`, status: failed.status() };
+      }
+      if ((await alert.count().catch(() => 0)) > 0) {
+        await page.waitForLoadState('load');
+        // The page may have moved on in the meantime.
+        if (left(new URL(page.url()))) return { left: true, alert: null, status: null };
+        const text = await alert.first().innerText().catch(() => '');
+        if (text.trim()) return { left: false, alert: text.trim(), status: null };
+      }
+      if (Date.now() > until) {
+        throw new Error(`the ceremony on ${page.url()} neither finished nor showed an alert within ${timeout} ms`);
+      }
+      await page.waitForTimeout(100);
+    }
+  } finally {
+    page.off('response', onResponse);
+  }
+}
+
+/** Asserts that the header says `who` is signed in (the header's "Signed in as …"). */
+export async function assertSignedIn(page, who, lang = 'en') {
+  const me = page.locator('header form.me span');
+  assert.equal(await me.count(), 1, `the header shows who is signed in on ${page.url()}`);
+  assert.equal((await me.innerText()).trim(), fill(messages(lang)['signed-in-as'], { name: who.name }));
+  assert.equal(
+    await page.locator('header').getByRole('button', { name: messages(lang)['sign-out'], exact: true }).count(),
+    1,
+    'the header has the sign-out button',
+  );
+}
+
+/** Asserts that no one is signed in: no sign-out button, no name in the header. */
+export async function assertSignedOut(page, lang = 'en') {
+  assert.equal(await page.locator('header form.me').count(), 0, `no one is signed in on ${page.url()}`);
+  assert.equal(
+    await page.getByRole('button', { name: messages(lang)['sign-out'], exact: true }).count(),
+    0,
+    'no sign-out button',
+  );
+}
+
+/**
+ * Enrols `who`'s passkey from the demo's enrolment link with the page's virtual authenticator
+ * (fills in the passkey's name, "Create passkey"), which signs them in: waits for the start
+ * page and checks the header. The page keeps the passkey for later sign-ins and signatures;
+ * returns its authenticator. `axe`: a test's name; then the enrolment page gets a screenshot
+ * (`<axe>-enrol-<lang>.png`) and an axe check before the passkey is made.
+ */
+export async function signIn(page, who, { lang = 'en', passkeyName = 'Virtual key', axe = null } = {}) {
+  const t = messages(lang);
+  const auth = await virtualAuthenticator(page);
+  const response = await page.goto(enrolUrl(who));
+  assert.equal(response.status(), 200, `the enrolment link of ${who.name} (${who.role}) works`);
+  assert.equal((await page.locator('h1').innerText()).trim(), t['enrol-title']);
+  if (axe) {
+    await shot(page, `${axe}-enrol-${lang}`);
+    await axeCheck(page, `enrol-${lang}`);
+  }
+  await page.getByLabel(t['enrol-name-label'], { exact: true }).fill(passkeyName);
+  const done = await afterCeremony(page, (u) => u.pathname === '/', {
+    action: () => page.getByRole('button', { name: t['enrol-button'], exact: true }).click(),
+  });
+  assert.ok(done.left, `enrolling ${who.name}'s passkey was refused: ${done.alert}`);
+  assert.equal(page.url(), url('/'), 'the enrolment leads to the start page');
+  await assertSignedIn(page, who, lang);
+  return auth;
+}
+
+/**
+ * Signs in on the sign-in page with the passkey the page's authenticator holds ("Sign in with
+ * passkey"). Returns `{ left, alert, status }` as `afterCeremony`: with `expect: 'refused'` the
+ * caller checks the refusal, otherwise a refusal fails here and, given `who`, the header is
+ * checked.
+ */
+export async function signInWithPasskey(page, { who = null, lang = 'en', expect = 'ok' } = {}) {
+  const t = messages(lang);
+  const response = await page.goto(url('/sign-in'));
+  assert.equal(response.status(), 200);
+  const done = await afterCeremony(page, (u) => u.pathname !== '/sign-in', {
+    action: () => page.getByRole('button', { name: t['sign-in-passkey'], exact: true }).click(),
+  });
+  if (expect === 'ok') {
+    assert.ok(done.left, `the passkey sign-in was refused: ${done.alert}`);
+    if (who) await assertSignedIn(page, who, lang);
+  }
+  return done;
+}
+
+/** Signs out with the header's button; waits for the sign-in page. */
+export async function signOut(page, lang = 'en') {
+  await page.locator('header').getByRole('button', { name: messages(lang)['sign-out'], exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/sign-in');
+  await assertSignedOut(page, lang);
+}
+
+/**
+ * A Playwright `clientCertificates` entry for `who`'s demo credential on `origin`: the
+ * PKCS#12 file itself, or, when Node's OpenSSL cannot read it (a legacy encryption), its
+ * certificate and key converted once with `openssl pkcs12 -nodes` into PEM files in a
+ * temporary directory.
+ */
+export async function clientCertificate(who, origin) {
+  const tls = await import('node:tls');
+  const pfx = fs.readFileSync(who.p12);
+  try {
+    tls.createSecureContext({ pfx, passphrase: who.p12_password });
+    return { origin, pfxPath: who.p12, passphrase: who.p12_password };
+  } catch (err) {
+    const { execFileSync } = await import('node:child_process');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tillit-browser-cert-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const pass = `pass:${who.p12_password}`;
+    const certPath = path.join(dir, 'cert.pem');
+    const keyPath = path.join(dir, 'key.pem');
+    const run = (args) => execFileSync('openssl', ['pkcs12', '-in', who.p12, '-passin', pass, '-nodes', ...args]);
+    const legacy = (args) => {
+      try {
+        return run(args);
+      } catch {
+        return run(['-legacy', ...args]);
+      }
+    };
+    fs.writeFileSync(certPath, legacy(['-clcerts', '-nokeys']), { mode: 0o600 });
+    fs.writeFileSync(keyPath, legacy(['-nocerts']), { mode: 0o600 });
+    process.stderr.write(`${who.p12}: Node's OpenSSL refused it (${err.message}); converted to PEM in ${dir}\n`);
+    return { origin, certPath, keyPath };
+  }
+}
+
+/**
+ * On a flow's review page: "Sign and send" (the page's passkey signs the action), then waits
+ * for what follows: the result page (done, or refused with the rule), the review page again
+ * with the portal's notice, or portal.js's alert when the passkey did not answer. Returns
+ * `{ done, refused, alert }` (`alert`: the notice's or alert's text).
+ */
+export async function signAndSend(page, lang = 'en') {
+  const t = messages(lang);
+  await page.getByRole('button', { name: t['sign-and-send'], exact: true }).click();
+  const outcome = page.locator(
+    'main .done[role="status"], main .refusal[role="alert"], main p.notice[role="alert"], main [data-status][role="alert"]',
+  );
+  await outcome.first().waitFor({ state: 'visible', timeout: 20_000 });
+  await page.waitForLoadState('load');
+  const which = await outcome.first().evaluate((e) => e.className);
+  const text = (await outcome.first().innerText()).trim();
+  return {
+    done: which.includes('done'),
+    refused: which.includes('refusal'),
+    alert: which.includes('done') || which.includes('refusal') ? null : text,
+  };
+}
+
+/** The text of the `<dd>` after the `<dt>` that reads `label`, in the page's first `dl` of that class. */
+export async function fact(page, label, { list = 'dl.facts' } = {}) {
+  const dt = page.locator(`${list} > dt`).filter({ hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) });
+  assert.ok((await dt.count()) >= 1, `"${label}" in ${list} on ${page.url()}`);
+  return (await dt.first().locator('xpath=following-sibling::dd[1]').innerText()).trim();
 }

@@ -96,6 +96,9 @@ pub fn headers(response: &mut Response, lang: Lang, keep_language: bool) {
         ),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The portal's forms post to its own origin, and every POST must carry that `Origin`
+    // (session.rs): with `no-referrer` a browser would send `Origin: null`.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     h.insert(header::VARY, HeaderValue::from_static("accept-language, cookie"));
     if keep_language {

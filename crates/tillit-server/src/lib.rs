@@ -131,7 +131,7 @@ fn build_with(state: Arc<AppState>, with_api: bool, extra: Router) -> Router {
     } else {
         public.route("/api/v1", any(api_not_here)).route("/api/v1/{*rest}", any(api_not_here))
     };
-    router
+    let router = router
         .route(
             "/api/openapi.json",
             get(move || {
@@ -143,8 +143,12 @@ fn build_with(state: Arc<AppState>, with_api: bool, extra: Router) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone())
         .merge(extra)
-        .layer(middleware::from_fn_with_state(state, metrics::track))
-        .layer(middleware::map_response(security_headers))
+        .layer(middleware::from_fn_with_state(state, metrics::track));
+    if with_api {
+        router.layer(middleware::map_response(security_headers_tls))
+    } else {
+        router.layer(middleware::map_response(security_headers))
+    }
 }
 
 async fn not_found(request: Request) -> Problem {
@@ -162,10 +166,29 @@ async fn method_not_allowed(method: Method, request: Request) -> Problem {
     Problem::method_not_allowed(method.as_str(), request.uri().path())
 }
 
+/// [`security_headers`], and on the HTTPS listener `Strict-Transport-Security`: a browser that
+/// reached the node over HTTPS never falls back to plain HTTP for it.
+async fn security_headers_tls(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    // A page's own policy (the portal's) also upgrades any plain-HTTP reference.
+    let upgraded = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .filter(|csp| !csp.contains("upgrade-insecure-requests"))
+        .and_then(|csp| HeaderValue::from_str(&format!("{csp}; upgrade-insecure-requests")).ok());
+    if let Some(csp) = upgraded {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    security_headers(response).await
+}
+
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    // A page that posts forms to its own origin (the portal) says `same-origin`: with
+    // `no-referrer` a browser sends `Origin: null` on those POSTs.
+    headers.entry("referrer-policy").or_insert(HeaderValue::from_static("no-referrer"));
     // Responses are private unless a handler says otherwise (CRLs, CA certificates, OCSP).
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     headers

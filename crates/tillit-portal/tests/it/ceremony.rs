@@ -263,6 +263,12 @@ async fn an_officer_signs_in_with_their_certificate_and_adds_a_passkey_from_that
     // With one, it offers the certificate, and a POST from the portal's origin signs in.
     let mut browser = node.tls_browser(Some(&identity));
     let page = browser.get("/sign-in").await;
+    // Over HTTPS: HSTS, and the page's policy upgrades plain-HTTP references; the forms post
+    // with the page's Origin (same-origin referrer policy, whatever the node's default).
+    assert_eq!(page.headers["strict-transport-security"], "max-age=31536000");
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("require-trusted-types-for 'script'; upgrade-insecure-requests"), "{csp}");
+    assert_eq!(page.headers["referrer-policy"], "same-origin");
     assert!(
         page.html.contains("/sign-in/certificate") && page.html.contains(&credential.serial),
         "{}",

@@ -57,6 +57,8 @@ async fn every_page_carries_a_strict_content_security_policy() {
         assert!(csp.contains(directive), "{csp}");
     }
     assert_eq!(headers["cross-origin-opener-policy"], "same-origin");
+    // The forms post to the portal's own origin with its Origin header: not `no-referrer`.
+    assert_eq!(headers["referrer-policy"], "same-origin");
     assert!(headers["permissions-policy"].to_str().unwrap().contains("publickey-credentials-get=(self)"));
     // No inline script or style: the one script is the portal's own file.
     assert_eq!(html.matches("<script").count(), 1, "{html}");
