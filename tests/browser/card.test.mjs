@@ -202,8 +202,7 @@ async function unitOf(page, person) {
     .locator('tbody th[scope="row"]')
     .allInnerTexts();
   assert.ok(units.length >= 1, 'the person page lists an employment');
-  // The person page names the unit; the form wants its id (the field's hint says so), which
-  // only the API gives: the organisation tree of the officer's scope.
+  // The form offers the person's units by name; the card-type proposal is the API's.
   const orgs = await (await api.get('/api/v1/orgs')).json();
   const unit = orgs.find((o) => o.name === units[0].trim());
   assert.ok(unit, `the unit "${units[0]}" is in the officer's organisation tree (${orgs.map((o) => o.name).join(', ')})`);
@@ -212,7 +211,7 @@ async function unitOf(page, person) {
 }
 
 /** The order-basis form for `person`, filled by keyboard, reviewed and signed; `refusal`: the result is expected to be a refusal. */
-async function orderBasis(page, person, unitId, choice, name, { refusal = false } = {}) {
+async function orderBasis(page, person, unit, choice, name, { refusal = false } = {}) {
   await page.goto(url(`/people/${person}/cards/new`));
   assert.equal((await page.locator('h1').innerText()).trim(), t['flow-order-basis']);
   await shot(page, `card-order-basis-form-${lang}${name ? `-${name}` : ''}`);
@@ -221,10 +220,11 @@ async function orderBasis(page, person, unitId, choice, name, { refusal = false 
   const override = choice.kind === 'sis' ? null : 'The holder needs a photo card (browser suite)';
   await fillByKeyboard(page, [
     ['kind', { label: t['kind-sis'], option: 'sis' }],
-    ['org', unitId],
+    // The unit is chosen by its name among the person's units.
+    ['org', { label: unit.name, option: unit.id }],
     ['override_reason', override],
   ]);
-  await checkReview(page, 'order-basis', [[t['field-kind'], t['kind-sis']], [t['field-org'], unitId]], `/api/v1/persons/${person}/cards`);
+  await checkReview(page, 'order-basis', [[t['field-kind'], t['kind-sis']], [t['field-org'], unit.name]], `/api/v1/persons/${person}/cards`);
   await shot(page, `card-order-basis-review-${lang}${name ? `-${name}` : ''}`);
   await axeCheck(page, `flow-order-basis-review-${lang}${name ? `-${name}` : ''}`);
   // A refusal's result page answers 422, which the browser logs.
@@ -239,7 +239,7 @@ test('order basis for the person with no card: done', async () => {
   const person = demo.people.no_card;
   const { unit, choice } = await unitOf(page, person);
   assert.ok(!choice.binding || choice.kind === 'sis', `an SIS card may be chosen for the person (${JSON.stringify(choice)})`);
-  const outcome = await orderBasis(page, person, unit.id, choice, '');
+  const outcome = await orderBasis(page, person, unit, choice, '');
   assert.ok(outcome.done, `the order basis is done (${outcome.alert ?? (await page.locator('main').innerText())})`);
   assert.equal((await page.locator('h1').innerText()).trim(), `${t['flow-order-basis']}: ${t['result-done']}`);
   assert.ok(await focusOn(page, 'main .done'), 'focus is on the result\'s status');
@@ -251,7 +251,7 @@ test('order basis for the person with no card: done', async () => {
 test('a second order basis for the same person is refused: R-CARD-6, its title and remedy, focus on the alert', async () => {
   assert.ok(noCard, 'the first order basis was done');
   const { page } = session;
-  const outcome = await orderBasis(page, noCard.person, noCard.unit.id, noCard.choice, 'again', { refusal: true });
+  const outcome = await orderBasis(page, noCard.person, noCard.unit, noCard.choice, 'again', { refusal: true });
   assert.ok(outcome.refused, `the second order basis is refused (${outcome.alert ?? (await page.locator('main').innerText())})`);
   assert.equal((await page.locator('h1').innerText()).trim(), `${t['flow-order-basis']}: ${t['result-refused']}`);
   const alert = page.locator('main .refusal[role="alert"]');

@@ -67,6 +67,18 @@ enum Kind {
     Select(&'static [(&'static str, &'static str)]),
     /// An image file read into base64 by `portal.js`.
     Image,
+    /// A unit, chosen by name: the person's units (for a record that is a person), or the
+    /// units where the officer holds the permission.
+    Unit(Units),
+}
+
+/// Which units a unit field offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Units {
+    /// The units of the person's employments that the officer may read.
+    OfPerson,
+    /// The units where the officer holds this permission, subtrees included.
+    Where(tillit_core::ra::role::Permission),
 }
 
 /// A field of a flow's form.
@@ -223,7 +235,7 @@ const FLOWS: &[Flow] = &[
         id: "order-basis",
         fields: &[
             field("kind", Kind::Select(CARD_KINDS), true),
-            field("org", Kind::Text, true),
+            field("org", Kind::Unit(Units::OfPerson), true),
             field("override_reason", Kind::Text, false),
         ],
         api_path: |person| format!("/api/v1/persons/{person}/cards"),
@@ -323,7 +335,7 @@ const FLOWS: &[Flow] = &[
     },
     Flow {
         id: "move",
-        fields: &[field("to", Kind::Text, true)],
+        fields: &[field("to", Kind::Unit(Units::Where(tillit_core::ra::role::Permission::ReadPeople)), true)],
         api_path: |card| format!("/api/v1/cards/{card}/move"),
         body: |v, _| Ok(json!({"to": one(v, "to")})),
     },
@@ -341,7 +353,7 @@ const FLOWS: &[Flow] = &[
     },
     Flow {
         id: "function-credential",
-        fields: &[field("org", Kind::Text, true)],
+        fields: &[field("org", Kind::Unit(Units::OfPerson), true)],
         api_path: |person| format!("/api/v1/persons/{person}/function-credentials"),
         body: |v, _| Ok(json!({"org": one(v, "org")})),
     },
@@ -381,7 +393,7 @@ const FLOWS: &[Flow] = &[
         id: "role-grant",
         fields: &[
             field("role", Kind::Select(ROLES), true),
-            field("scope", Kind::Text, true),
+            field("scope", Kind::Unit(Units::Where(tillit_core::ra::role::Permission::GrantRoles)), true),
             field("training_course", Kind::Text, false),
             field("training_completed", Kind::Date, false),
             SPECIMEN[0],
@@ -446,7 +458,7 @@ const FLOWS: &[Flow] = &[
     Flow {
         id: "reserve-bundle",
         fields: &[
-            field("org", Kind::Text, true),
+            field("org", Kind::Unit(Units::Where(tillit_core::ra::role::Permission::ReserveCards)), true),
             field("first_serial", Kind::Text, true),
             field("last_serial", Kind::Text, true),
         ],
@@ -478,7 +490,7 @@ const FLOWS: &[Flow] = &[
         id: "reserve-hand-out",
         fields: &[
             field("person", Kind::Text, true),
-            field("unit", Kind::Text, true),
+            field("unit", Kind::Unit(Units::Where(tillit_core::ra::role::Permission::ReadPeople)), true),
             field("holder_present", Kind::Check, true),
             field("document_kind", Kind::Select(DOCUMENTS), true),
             field("document_number", Kind::Text, true),
@@ -660,7 +672,13 @@ pub struct FormPage {
     pub errors: Vec<(String, String)>,
 }
 
-fn field_views(t: &Tr, flow: &Flow, values: &Values, errors: &[FieldError]) -> Vec<FieldView> {
+fn field_views(
+    t: &Tr,
+    flow: &Flow,
+    values: &Values,
+    errors: &[FieldError],
+    units: &[(String, String)],
+) -> Vec<FieldView> {
     flow.fields
         .iter()
         .map(|f| {
@@ -673,6 +691,10 @@ fn field_views(t: &Tr, flow: &Flow, values: &Values, errors: &[FieldError]) -> V
                 Kind::Select(choices) => (
                     "select",
                     choices.iter().map(|(v, label)| (v.to_string(), t.msg(label), *v == value)).collect(),
+                ),
+                Kind::Unit(_) => (
+                    "select",
+                    units.iter().map(|(id, name)| (id.clone(), name.clone(), *id == value)).collect(),
                 ),
             };
             FieldView {
@@ -690,18 +712,23 @@ fn field_views(t: &Tr, flow: &Flow, values: &Values, errors: &[FieldError]) -> V
 }
 
 #[allow(clippy::too_many_arguments)]
-fn form_response(
+async fn form_response(
     portal: &Portal,
     lang: Lang,
     keep: bool,
     signed_in: &SignedIn,
     flow: &Flow,
+    record: &str,
     action: &str,
     values: &Values,
     errors: &[FieldError],
 ) -> Response {
     let t = tr(portal, lang);
-    let fields = field_views(&t, flow, values, errors);
+    let units = match unit_choices(portal, signed_in, flow, record).await {
+        Ok(units) => units,
+        Err(e) => return internal(e),
+    };
+    let fields = field_views(&t, flow, values, errors, &units);
     let summary = fields
         .iter()
         .filter_map(|f| f.error.clone().map(|e| (f.name.to_string(), format!("{}: {e}", f.label))))
@@ -717,6 +744,57 @@ fn form_response(
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page(status, view.render(), lang, keep)
+}
+
+/// The units a flow's unit field offers, by name, sorted: the person's (when the record is a
+/// person) or where the officer holds the field's permission.
+async fn unit_choices(
+    portal: &Portal,
+    signed_in: &SignedIn,
+    flow: &Flow,
+    record: &str,
+) -> Result<Vec<(String, String)>, String> {
+    let Some(units) = flow.fields.iter().find_map(|f| match f.kind {
+        Kind::Unit(units) => Some(units),
+        _ => None,
+    }) else {
+        return Ok(Vec::new());
+    };
+    let caller = &signed_in.caller;
+    let ids: Vec<tillit_core::ra::OrgId> = match units {
+        Units::OfPerson => {
+            let Ok(person) = record.parse() else { return Ok(Vec::new()) };
+            match portal.app.store.person(person).await.map_err(|e| e.to_string())? {
+                Some(r) => r
+                    .person
+                    .employments
+                    .iter()
+                    .map(|e| e.org)
+                    .filter(|org| {
+                        caller.principal.can(
+                            &caller.tree,
+                            tillit_core::ra::role::Permission::ReadPeople,
+                            *org,
+                        )
+                    })
+                    .collect(),
+                None => Vec::new(),
+            }
+        }
+        Units::Where(permission) => caller
+            .principal
+            .scopes(permission)
+            .into_iter()
+            .flat_map(|scope| caller.tree.subtree(scope))
+            .collect(),
+    };
+    let mut named: Vec<(String, String)> = ids
+        .into_iter()
+        .filter_map(|id| caller.tree.get(id).map(|org| (id.to_string(), org.name.clone())))
+        .collect();
+    named.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    named.dedup();
+    Ok(named)
 }
 
 /// The query of a flow's form (`?person=` for a revocation, `?lang=`).
@@ -740,14 +818,14 @@ async fn form_page(
     headers: HeaderMap,
 ) -> Response {
     let (lang, keep) = language(&portal, query.lang.as_deref(), &headers);
-    let Some((flow, _)) = flow_of(uri.path(), query.person.as_deref()) else {
+    let Some((flow, record)) = flow_of(uri.path(), query.person.as_deref()) else {
         return not_found(&portal, lang, &signed_in);
     };
     let action = match &query.person {
         Some(p) => format!("{}?person={}", uri.path(), crate::session::urlencoding(p)),
         None => uri.path().to_string(),
     };
-    form_response(&portal, lang, keep, &signed_in, flow, &action, &Values::new(), &[])
+    form_response(&portal, lang, keep, &signed_in, flow, &record, &action, &Values::new(), &[]).await
 }
 
 /// `POST` a flow's form: checked, stored with a challenge for this session, and the officer
@@ -792,7 +870,8 @@ async fn prepare(
         }
     };
     let (Some(body), true) = (body, errors.is_empty()) else {
-        return form_response(&portal, lang, false, &signed_in, flow, &action, &values, &errors);
+        return form_response(&portal, lang, false, &signed_in, flow, &record, &action, &values, &errors)
+            .await;
     };
     let t = tr(&portal, lang);
     // What the review page lists: the officer's own entries, by label.
@@ -808,6 +887,12 @@ async fn prepare(
                     .iter()
                     .find(|(v, _)| *v == one(&values, f.name))
                     .map(|(_, label)| t.msg(label))
+                    .unwrap_or_else(|| one(&values, f.name).to_string()),
+                Kind::Unit(_) => one(&values, f.name)
+                    .parse()
+                    .ok()
+                    .and_then(|id| signed_in.caller.tree.get(id))
+                    .map(|org| org.name.clone())
                     .unwrap_or_else(|| one(&values, f.name).to_string()),
                 _ => one(&values, f.name).to_string(),
             };
@@ -1276,6 +1361,10 @@ async fn kept(portal: &Portal, lang: Lang, signed_in: &SignedIn, s: &Stored) -> 
     }
 }
 
+/// The members of an API answer the result page shows, in this order.
+const ANSWER_FACTS: [&str; 7] =
+    ["id", "serial", "credential", "cards", "valid_until", "code_expires", "expires"];
+
 /// The result page: done, or refused with the rule and what to do.
 #[derive(Debug, Template)]
 #[template(path = "flow_result.html")]
@@ -1342,18 +1431,21 @@ async fn outcome(
             let base = origin.or_else(|| portal.settings.origins.first().map(String::as_str)).unwrap_or("");
             Some((t.msg("enrolment-link"), format!("{base}{path}")))
         });
+    // The answer's references worth noting down, labelled in the officer's language; the
+    // record's page shows the rest.
     let facts = if done {
-        obj.iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "download_code" | "token" | "path"))
-            .filter_map(|(k, v)| match v {
-                Value::String(s) => Some((k.clone(), s.clone())),
-                Value::Number(n) => Some((k.clone(), n.to_string())),
-                Value::Bool(b) => Some((k.clone(), b.to_string())),
-                // A list of ids (the cards of a bundle): shown as such.
-                Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
-                    Some((k.clone(), items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")))
-                }
-                _ => None,
+        ANSWER_FACTS
+            .iter()
+            .filter_map(|key| {
+                let value = match obj.get(*key)? {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+                        items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+                    }
+                    _ => return None,
+                };
+                Some((t.msg(&format!("answer-{key}")), value))
             })
             .collect()
     } else {

@@ -974,7 +974,11 @@ async fn card_page(portal: &Portal, caller: &Caller, t: Tr, me: Me, id: &str) ->
             text: t.msg(label),
         })
         .collect();
-    if card.receipt.is_some() && holder.is_some() {
+    // The receipt to print is the hand-out officer's: with the right to hand cards out.
+    if card.receipt.is_some()
+        && holder.is_some()
+        && caller.principal.can(&caller.tree, Permission::HandleCards, card.org)
+    {
         actions.push(Link { href: format!("/cards/{}/receipt", card.id), text: t.msg("read-receipt-print") });
     }
     Ok(CardPage {
