@@ -863,6 +863,11 @@ async fn prepare(
         })
         .collect();
     let body = match (flow.body)(&values, &record) {
+        // A revocation the RA asks for is asked by the officer at the desk (R-REV-1).
+        Ok(mut body) if flow.id == "revocation" => {
+            body["requested_by"] = Value::String(signed_in.person.to_string());
+            Some(body)
+        }
         Ok(body) => Some(body),
         Err(e) => {
             errors.push(e);
@@ -1391,6 +1396,8 @@ pub struct ResultPage {
     pub record: String,
     /// The form, to try again.
     pub back: String,
+    /// What the officer must do now (a revocation's police report and notices, R-REV-4/5).
+    pub instructions: Vec<String>,
 }
 
 async fn outcome(
@@ -1451,6 +1458,17 @@ async fn outcome(
     } else {
         Vec::new()
     };
+    let instructions = obj
+        .get("instructions")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.get("event").and_then(Value::as_str))
+                .map(|event| locale::action_label(&portal.catalog, lang, &format!("revocation.{event}")))
+                .collect()
+        })
+        .unwrap_or_default();
     let rule = obj.get("rule").and_then(Value::as_str).map(|rule| {
         let catalog = &portal.catalog;
         (
@@ -1469,6 +1487,7 @@ async fn outcome(
         field: obj.get("field").and_then(Value::as_str).map(str::to_string),
         record: record_page(&s.request.path),
         back: s.back.clone(),
+        instructions,
         me: Some(Me::of(&t, signed_in)),
         t,
     };

@@ -232,3 +232,6 @@ answer-cards = Kort
 answer-valid_until = Gyldig til
 answer-code_expires = Koden virker til
 answer-expires = Virker til
+result-instructions = Det skal du gøre nu
+answer-revocation = Spærreanmodning
+answer-serials = Spærrede certifikater (serienumre)

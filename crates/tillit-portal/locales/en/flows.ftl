@@ -232,3 +232,6 @@ answer-cards = Cards
 answer-valid_until = Valid until
 answer-code_expires = The code works until
 answer-expires = Works until
+result-instructions = What to do now
+answer-revocation = Revocation request
+answer-serials = Certificates revoked (serial numbers)

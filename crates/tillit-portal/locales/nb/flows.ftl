@@ -232,3 +232,6 @@ answer-cards = Kort
 answer-valid_until = Gyldig til
 answer-code_expires = Koden virker til
 answer-expires = Virker til
+result-instructions = Hva du gjør nå
+answer-revocation = Sperreforespørsel
+answer-serials = Sperrede sertifikater (serienumre)

@@ -232,3 +232,6 @@ answer-cards = Kort
 answer-valid_until = Giltigt till
 answer-code_expires = Koden fungerar till
 answer-expires = Fungerar till
+result-instructions = Att göra nu
+answer-revocation = Spärrbegäran
+answer-serials = Spärrade certifikat (serienummer)

@@ -206,6 +206,28 @@ async fn an_sis_card_from_order_basis_to_hand_out_and_its_credential_order_signe
     let again = sign(&mut browser, &mut auth, &review).await;
     assert!(!again.html.contains("class=\"code\""), "the code is shown once: {}", again.html);
 
+    // The card is stolen: its certificates revoked, and the police instruction shown (R-REV-4).
+    let review = prepare(
+        &mut browser,
+        &format!("/revocations/new?person={holder}"),
+        &[
+            ("card", card.clone()),
+            ("reason", "key_compromise".into()),
+            ("circumstance", "stolen".into()),
+            ("identification", "in_person".into()),
+            ("document_number", "AB1234567".into()),
+        ],
+    )
+    .await;
+    let done = sign(&mut browser, &mut auth, &review).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    assert!(
+        done.html.contains("What to do now") && done.html.contains("report to the police"),
+        "{}",
+        done.html
+    );
+    assert!(browser.get(&format!("/cards/{card}")).await.html.contains("Deregistered"));
+
     // Every change is signed with the passkey, and each signature verifies offline against
     // the registered passkey (what `tillit audit verify` checks).
     let store = &node.state.store;
@@ -225,7 +247,7 @@ async fn an_sis_card_from_order_basis_to_hand_out_and_its_credential_order_signe
     let signed = store.signed_entries().await.unwrap();
     let card_entries: Vec<_> = signed
         .iter()
-        .filter(|e| e.action.starts_with("card.") || e.action.starts_with("credential."))
+        .filter(|e| ["card.", "credential.", "revocation."].iter().any(|p| e.action.starts_with(p)))
         .collect();
     assert!(card_entries.len() >= 6, "{card_entries:?}");
     for entry in card_entries {

@@ -84,7 +84,6 @@ fn person_param(field: &'static str, text: &str) -> Result<PersonId, Problem> {
         (status = 422, description = "A rule refused it", body = Problem, content_type = "application/problem+json")))]
 pub async fn request(
     State(state): State<Arc<AppState>>,
-    _cert: crate::tls::ClientCert,
     Signed(acting): Signed,
 ) -> Result<Response, Problem> {
     let cmd: RevocationBody = acting.json()?;
