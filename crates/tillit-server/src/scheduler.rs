@@ -69,17 +69,20 @@ pub enum Job {
     RevocationCheck,
     /// The outbox: sends due messages.
     SendMail,
+    /// The portal's expired sessions, used or expired challenges and enrolment links.
+    PortalCleanup,
 }
 
 impl Job {
     /// Every job, in the order a run takes them (the sender last, so the notices of this
     /// run go out in it).
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::UncollectedCards,
         Job::ReserveNotReused,
         Job::RenewalNotices,
         Job::RevocationCheck,
         Job::SendMail,
+        Job::PortalCleanup,
     ];
 
     /// Its name: the lease's name, the `--job` argument, the log field.
@@ -90,6 +93,7 @@ impl Job {
             Job::RenewalNotices => "renewal-notices",
             Job::RevocationCheck => "revocation-check",
             Job::SendMail => "send-mail",
+            Job::PortalCleanup => "portal-cleanup",
         }
     }
 
@@ -184,6 +188,8 @@ pub struct Jobs {
     claim: Duration,
     page: u32,
     retry: RetryPolicy,
+    /// The portal's session limits, microseconds: idle and absolute.
+    portal_limits: (i64, i64),
 }
 
 impl Jobs {
@@ -204,6 +210,7 @@ impl Jobs {
             claim: Duration::from_secs(600),
             page: DEFAULT_PAGE,
             retry: RetryPolicy::default(),
+            portal_limits: (15 * 60_000_000, 10 * 3_600_000_000),
         }
     }
 
@@ -215,7 +222,12 @@ impl Jobs {
         data_dir: &Path,
     ) -> Result<Jobs, MailError> {
         let mailer = Mailer::from_config(&config.mail, data_dir)?;
-        Ok(Jobs::new(store, policy, mailer, config.mail.ra_address.clone()))
+        let mut jobs = Jobs::new(store, policy, mailer, config.mail.ra_address.clone());
+        jobs.portal_limits = (
+            i64::from(config.portal.idle_minutes) * 60_000_000,
+            i64::from(config.portal.max_hours) * 3_600_000_000,
+        );
+        Ok(jobs)
     }
 
     /// The same jobs under another lease holder id (tests: two nodes).
@@ -283,6 +295,7 @@ impl Jobs {
             Job::RenewalNotices => self.renewal_notices(today, &mut report).await,
             Job::RevocationCheck => self.revocation_check(today, &mut report).await,
             Job::SendMail => self.send_mail(&mut report).await,
+            Job::PortalCleanup => self.portal_cleanup(&mut report).await,
         };
         self.store.finish_lease(job.name(), &self.holder).await?;
         result?;
@@ -700,6 +713,18 @@ impl Jobs {
     }
 
     // ---- the outbox --------------------------------------------------------------------
+
+    /// Deletes what the portal can no longer use: sessions past their limits, challenges used
+    /// or expired, enrolment links a week after their use or expiry.
+    async fn portal_cleanup(&self, report: &mut JobReport) -> Result<(), JobError> {
+        let now = time::OffsetDateTime::now_utc();
+        let now_us = now.unix_timestamp() * 1_000_000 + i64::from(now.microsecond());
+        let (idle, max) = self.portal_limits;
+        let purged = self.store.purge_portal(now_us, idle, max).await?;
+        report.changed = purged.challenges + purged.links + purged.sessions;
+        report.looked_at = report.changed;
+        Ok(())
+    }
 
     async fn send_mail(&self, report: &mut JobReport) -> Result<(), JobError> {
         let claim = i64::try_from(self.claim.as_micros()).unwrap_or(i64::MAX);

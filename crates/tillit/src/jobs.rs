@@ -11,7 +11,8 @@ use tillit_server::scheduler::{self, Job, Jobs};
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Run the timed jobs once for today (UTC): uncollected-cards, reserve-not-reused,
-    /// renewal-notices, revocation-check, send-mail. Prints what each did (counts only).
+    /// renewal-notices, revocation-check, send-mail, portal-cleanup. Prints what each did
+    /// (counts only).
     Run {
         #[command(flatten)]
         data: crate::DataArg,

@@ -688,3 +688,43 @@ fn every_job_has_a_name_the_cli_takes() {
     assert_eq!(Job::parse("nope"), None);
     let _ = Actor::system("scheduler");
 }
+
+/// The portal's leftovers go: a challenge past its validity and a session idle beyond the
+/// limit are deleted by `portal-cleanup`; a live session stays.
+#[tokio::test]
+async fn portal_cleanup_deletes_expired_challenges_and_sessions() {
+    use tillit_store::portal::{Challenge, PortalSession, Purpose};
+    let node = node().await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1_000_000;
+    let session = |id: &str, seen: i64| PortalSession {
+        id_hash: id.into(),
+        person: "p".into(),
+        auth: "passkey:x".into(),
+        csrf: vec![1; 32],
+        locale: None,
+        created_us: seen,
+        last_seen_us: seen,
+    };
+    let mut tx = node.store.begin().await.unwrap();
+    tx.insert_session(&session("live", now)).await.unwrap();
+    tx.insert_session(&session("idle", now - 16 * 60_000_000)).await.unwrap();
+    tx.insert_challenge(&Challenge {
+        id: "old".into(),
+        session: None,
+        purpose: Purpose::SignIn,
+        nonce: vec![0; 32],
+        request: None,
+        created_us: now - 600_000_000,
+        expires_us: now - 300_000_000,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let reports = files_jobs(&node).run_once(date!(2026 - 05 - 01), Some(Job::PortalCleanup)).await;
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].ran && reports[0].error.is_none(), "{reports:?}");
+    assert_eq!(reports[0].changed, 2, "{reports:?}");
+    assert!(node.store.portal_session("live").await.unwrap().is_some());
+    assert!(node.store.portal_session("idle").await.unwrap().is_none());
+    assert!(node.store.portal_challenge("old").await.unwrap().is_none());
+}
