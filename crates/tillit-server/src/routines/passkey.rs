@@ -1299,4 +1299,60 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("registered for the RP id"), "{err}");
     }
+
+    // The parsers of what a browser sends (the attestation object, authenticatorData, the
+    // COSE key, clientDataJSON) on arbitrary bytes and on mutations of a real registration and
+    // assertion: each refuses or accepts, never panics. (A property test in the unit suite;
+    // libFuzzer runs the PKI parsers, .ci/fuzz.sh.)
+    mod arbitrary_input {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn mutated(mut bytes: Vec<u8>, flips: &[(usize, u8)], cut: usize) -> Vec<u8> {
+            if !bytes.is_empty() {
+                for (at, value) in flips {
+                    let i = at % bytes.len();
+                    bytes[i] = *value;
+                }
+            }
+            bytes.truncate(bytes.len().saturating_sub(cut % 8));
+            bytes
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+                let _ = AttestationObject::parse(&bytes);
+                let _ = AuthenticatorData::parse(&bytes);
+                let _ = cose_key_to_spki(&bytes);
+                let _ = verify_registration(&bytes, &bytes, &[0; 32], RP, &[ORIGIN.to_string()]);
+                let _ = verify_assertion(&bytes, &bytes, &bytes, &bytes, &[0; 32], RP, &[ORIGIN.to_string()]);
+                let _ = client_origin(&bytes);
+                let _ = OfficerSignature::from_bytes(&bytes);
+            }
+
+            #[test]
+            fn mutated_registrations_and_assertions(
+                flips in proptest::collection::vec((0usize..2048, any::<u8>()), 1..6),
+                cut in 0usize..64,
+            ) {
+                let mut auth = SoftAuthenticator::new(ES256, RP, ORIGIN).unwrap();
+                let challenge = [7u8; 32];
+                let (object, client) = auth.register(&challenge).unwrap();
+                let object = mutated(object, &flips, cut);
+                let _ = verify_registration(&object, &client, &challenge, RP, &[ORIGIN.to_string()]);
+                let client = mutated(client, &flips, cut);
+                let _ = verify_registration(&object, &client, &challenge, RP, &[ORIGIN.to_string()]);
+                let spki = auth.spki().unwrap();
+                let assertion = auth.assert(&challenge).unwrap();
+                let data = mutated(assertion.authenticator_data, &flips, cut);
+                let signature = mutated(assertion.signature, &flips, cut);
+                let _ = verify_assertion(&spki, &data, &assertion.client_data_json, &signature, &challenge, RP, &[ORIGIN.to_string()]);
+                let _ = cose_key_to_spki(&mutated(auth.cose_key().unwrap(), &flips, cut));
+            }
+        }
+    }
 }
