@@ -1329,8 +1329,7 @@ async fn call(
                 .body(axum::body::Body::empty())
                 .map_err(|e| e.to_string())?;
             http.extensions_mut().insert(Prepared::new(acting));
-            let router = tillit_server::api::in_process(state.clone());
-            router.oneshot(http).await.map_err(|e| e.to_string())?
+            portal.api.clone().oneshot(http).await.map_err(|e| e.to_string())?
         }
         Ok(Begun::Replay(response)) => response,
         Err(problem) => problem.into_response(),

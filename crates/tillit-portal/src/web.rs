@@ -35,6 +35,17 @@ pub struct Portal {
     pub app: Arc<AppState>,
     /// Where the portal runs.
     pub settings: Arc<PortalSettings>,
+    /// The API's routes for actions the portal signs, built once
+    /// ([`tillit_server::api::in_process`]).
+    pub api: Router,
+}
+
+impl Portal {
+    /// The portal of the node `app`, running as `settings` say.
+    pub fn new(catalog: Arc<Catalog>, app: Arc<AppState>, settings: PortalSettings) -> Portal {
+        let api = tillit_server::api::in_process(app.clone());
+        Portal { catalog, app, settings: Arc::new(settings), api }
+    }
 }
 
 /// The portal's routes, to be merged into the node's applications.

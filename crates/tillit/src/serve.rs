@@ -173,15 +173,11 @@ pub async fn serve(
     };
     // The officer portal: always on HTTPS; on plain HTTP only on a loopback address, where
     // `http://localhost` is a secure context for the browser (docs/design/portal.md §1.5).
-    let portal = tillit_portal::web::Portal {
-        catalog: std::sync::Arc::new(tillit_portal::i18n::Catalog::load().context("the portal's languages")?),
-        app: state.clone(),
-        settings: std::sync::Arc::new(tillit_portal::settings::PortalSettings::new(
-            &data.config,
-            local,
-            local_tls,
-        )),
-    };
+    let portal = tillit_portal::web::Portal::new(
+        std::sync::Arc::new(tillit_portal::i18n::Catalog::load().context("the portal's languages")?),
+        state.clone(),
+        tillit_portal::settings::PortalSettings::new(&data.config, local, local_tls),
+    );
     let plain_extra = if local.ip().is_loopback() {
         tillit_portal::web::routes(portal.clone())
     } else {

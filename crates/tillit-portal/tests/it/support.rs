@@ -54,11 +54,7 @@ pub async fn node() -> Node {
     let tls_port = secure.local_addr().port();
     let mut settings = PortalSettings::localhost(port);
     settings.origins.push(format!("https://localhost:{tls_port}"));
-    let portal = Portal {
-        catalog: Arc::new(Catalog::load().unwrap()),
-        app: state.clone(),
-        settings: Arc::new(settings),
-    };
+    let portal = Portal::new(Arc::new(Catalog::load().unwrap()), state.clone(), settings);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
