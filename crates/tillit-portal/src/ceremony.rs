@@ -201,6 +201,21 @@ enum Refused {
     Internal(String),
 }
 
+impl Refused {
+    /// What the officer reads: a stale page, no role, or the check's reason in `failed`
+    /// (a message with a `reason` argument); the reason is logged as `what` was refused.
+    fn notice(self, t: &crate::pages::Tr, failed: &str, what: &str) -> String {
+        match self {
+            Refused::Stale => t.msg("sign-in-stale"),
+            Refused::NoRole => t.msg("sign-in-no-role"),
+            Refused::Check(reason) | Refused::Internal(reason) => {
+                tracing::info!(reason = %reason, "{what} was refused");
+                t.with(failed, "reason", &reason)
+            }
+        }
+    }
+}
+
 fn int(e: impl std::fmt::Display) -> Refused {
     Refused::Internal(e.to_string())
 }
@@ -224,15 +239,7 @@ pub async fn sign_in(
         }
         Err(Refused::Internal(e)) => internal(e),
         Err(refused) => {
-            let t = tr(&portal, lang);
-            let notice = match refused {
-                Refused::Stale => t.msg("sign-in-stale"),
-                Refused::NoRole => t.msg("sign-in-no-role"),
-                Refused::Check(reason) | Refused::Internal(reason) => {
-                    tracing::info!(reason = %reason, "a passkey sign-in was refused");
-                    t.with("sign-in-failed", "reason", &reason)
-                }
-            };
+            let notice = refused.notice(&tr(&portal, lang), "sign-in-failed", "a passkey sign-in");
             sign_in_form(&portal, lang, false, StatusCode::UNAUTHORIZED, Some(notice), &back, None).await
         }
     }
@@ -471,15 +478,7 @@ pub async fn enrol(
         }
         Err(Refused::Internal(e)) => internal(e),
         Err(reason) => {
-            let t = tr(&portal, lang);
-            let notice = match reason {
-                Refused::Stale => t.msg("sign-in-stale"),
-                Refused::NoRole => t.msg("sign-in-no-role"),
-                Refused::Check(reason) | Refused::Internal(reason) => {
-                    tracing::info!(reason = %reason, "a passkey enrolment was refused");
-                    t.with("enrol-failed", "reason", &reason)
-                }
-            };
+            let notice = reason.notice(&tr(&portal, lang), "enrol-failed", "a passkey enrolment");
             enrol_form(&portal, lang, false, StatusCode::UNPROCESSABLE_ENTITY, &token, person, Some(notice))
                 .await
         }
@@ -684,14 +683,7 @@ pub async fn add_passkey(
         Ok(()) => Redirect::to("/me/passkeys").into_response(),
         Err(Refused::Internal(e)) => internal(e),
         Err(refused) => {
-            let t = tr(&portal, lang);
-            let notice = match refused {
-                Refused::Stale => t.msg("sign-in-stale"),
-                Refused::NoRole => t.msg("sign-in-no-role"),
-                Refused::Check(reason) | Refused::Internal(reason) => {
-                    t.with("enrol-failed", "reason", &reason)
-                }
-            };
+            let notice = refused.notice(&tr(&portal, lang), "enrol-failed", "adding a passkey");
             my_passkeys_page(&portal, lang, false, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, Some(notice))
                 .await
         }

@@ -1132,6 +1132,34 @@ pub struct SignForm {
     signature: String,
 }
 
+/// A prepared action a signing POST names, unused; or the answer already given.
+enum Opened {
+    Fresh(Box<Stored>),
+    Answered(Response),
+}
+
+/// The checks every signing POST starts with: the session's CSRF token and Origin, the
+/// prepared action this session made, and, when it was used already (a second click), the
+/// answer the first one got.
+async fn open_for_signing(
+    portal: &Portal,
+    signed_in: &SignedIn,
+    id: &str,
+    headers: &HeaderMap,
+    csrf: &str,
+    lang: Lang,
+) -> Opened {
+    if let Err(refused) = signed_in.check_post(portal, headers, csrf) {
+        return Opened::Answered(refused.into_response());
+    }
+    match stored(portal, signed_in, id).await {
+        Ok(Some(s)) if s.used_us.is_some() => Opened::Answered(kept(portal, lang, signed_in, &s).await),
+        Ok(Some(s)) => Opened::Fresh(Box::new(s)),
+        Ok(None) => Opened::Answered(not_found(portal, lang, signed_in)),
+        Err(e) => Opened::Answered(internal(e)),
+    }
+}
+
 /// `POST /sign/{id}`: the assertion checked as the audit log will check it offline, the
 /// challenge used, and the API handler called with the officer's passkey signature.
 async fn sign(
@@ -1142,18 +1170,10 @@ async fn sign(
     Form(form): Form<SignForm>,
 ) -> Response {
     let (lang, _) = language(&portal, None, &headers);
-    if let Err(refused) = signed_in.check_post(&portal, &headers, &form.csrf) {
-        return refused.into_response();
-    }
-    let s = match stored(&portal, &signed_in, &id).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return not_found(&portal, lang, &signed_in),
-        Err(e) => return internal(e),
+    let s = match open_for_signing(&portal, &signed_in, &id, &headers, &form.csrf, lang).await {
+        Opened::Fresh(s) => s,
+        Opened::Answered(response) => return response,
     };
-    if s.used_us.is_some() {
-        // A second click: the answer the first one got.
-        return kept(&portal, lang, &signed_in, &s).await;
-    }
     if s.co_signer.is_some() && s.co_signature.is_none() {
         let notice = tr(&portal, lang).msg("second-officer-first");
         return review_response(&portal, lang, false, &signed_in, &s, Some(notice)).await;
@@ -1195,17 +1215,10 @@ async fn co_sign(
     Form(form): Form<SignForm>,
 ) -> Response {
     let (lang, _) = language(&portal, None, &headers);
-    if let Err(refused) = signed_in.check_post(&portal, &headers, &form.csrf) {
-        return refused.into_response();
-    }
-    let s = match stored(&portal, &signed_in, &id).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return not_found(&portal, lang, &signed_in),
-        Err(e) => return internal(e),
+    let s = match open_for_signing(&portal, &signed_in, &id, &headers, &form.csrf, lang).await {
+        Opened::Fresh(s) => s,
+        Opened::Answered(response) => return response,
     };
-    if s.used_us.is_some() {
-        return kept(&portal, lang, &signed_in, &s).await;
-    }
     let Some(second) = s.co_signer else {
         return not_found(&portal, lang, &signed_in);
     };
