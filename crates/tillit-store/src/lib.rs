@@ -11,6 +11,7 @@
 pub mod actions;
 pub mod backend;
 pub mod ca;
+pub mod eid;
 mod error;
 pub mod jobs;
 pub mod leases;

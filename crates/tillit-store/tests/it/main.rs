@@ -8,6 +8,7 @@ mod support;
 mod actions;
 mod audit;
 mod ca;
+mod eid;
 mod leases;
 mod outbox;
 mod people;
