@@ -11,6 +11,7 @@ pub mod keystore;
 pub mod ocsp;
 pub mod pkcs11;
 pub mod profile;
+pub mod secret;
 pub mod signer;
 pub mod token;
 pub mod x509;

@@ -53,7 +53,7 @@ pub(crate) fn err(message: impl Into<String>) -> SignerError {
 }
 
 /// A cryptoki error as short text: `C_Login: PinIncorrect`.
-fn ck(e: &CkError) -> String {
+pub(crate) fn ck(e: &CkError) -> String {
     match e {
         CkError::Pkcs11(rv, function) => format!("C_{function:?}: {rv:?}"),
         other => other.to_string(),
@@ -61,7 +61,7 @@ fn ck(e: &CkError) -> String {
 }
 
 /// Errors after which the session (or the key handle) is gone and a fresh connection may work.
-fn connection_lost(e: &CkError) -> bool {
+pub(crate) fn connection_lost(e: &CkError) -> bool {
     matches!(
         e,
         CkError::Pkcs11(
@@ -142,7 +142,7 @@ impl Token {
     }
 
     /// The one slot whose token matches the URI.
-    fn find_slot(&self) -> Result<Slot, SignerError> {
+    pub(crate) fn find_slot(&self) -> Result<Slot, SignerError> {
         let uri = &self.uri;
         let slots = self.pkcs11.get_slots_with_token().map_err(|e| self.fail("list the slots", &e))?;
         let mut found = Vec::new();

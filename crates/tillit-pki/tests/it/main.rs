@@ -4,4 +4,5 @@
 mod csr;
 mod ocsp;
 mod pkcs11;
+mod secret;
 mod token;
