@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ra::dk::authenticator::AuthKind;
 use crate::ra::proofing::{DkDocument, SeDocument};
 
 /// Limits and choices of the routines. Every field has the SPEC value as its default, so an
@@ -39,6 +40,52 @@ pub struct Policy {
     pub dk_photo_documents: Vec<DkDocument>,
     /// Age in days of the newest proof of public benefit payment accepted (R-IDP-3 (d): ~3 months).
     pub dk_benefit_proof_max_days: u32,
+    /// Hours a paper activation code is valid from its issue (R-DK-8: 48; stricter only).
+    pub dk_activation_code_hours: u32,
+    /// Wrong tries that block a paper activation code (R-DK-8: 3; stricter only).
+    pub dk_activation_code_tries: u32,
+    /// Failed sign-ins or activations in a row that lock a citizen's account until an
+    /// officer unlocks it at the desk (R-DK-8, current practice: 5; stricter only).
+    pub dk_max_failures: u32,
+    /// Shortest passcode a citizen may choose, in characters (6 to 64; the longest is
+    /// always [`DK_PASSCODE_MAX_LEN`]).
+    pub dk_passcode_min_len: u32,
+    /// Extra key cards handed out in one visit (R-DK-5: 10; stricter only).
+    pub dk_max_extra_key_cards: u32,
+    /// Days after dispatch a passcode pickup instruction may be collected before it is
+    /// destroyed (R-DK-4: "typically 30"; the SPEC gives no hard limit, so 1 to 90 is
+    /// accepted, 30 by default).
+    pub dk_pickup_days: u32,
+    /// Warn when envelopes of one kind in an office's stock fall below this (R-RES-4).
+    pub dk_low_stock: u32,
+    /// The authenticators the office enrols (R-DK-1, R-DK-8): by default key card and
+    /// temporary passcode letter. The blind citizens' items (passcode on a medium or by SMS,
+    /// audio code reader: R-DK-3) are offered to them whatever this says.
+    pub dk_authenticators: Vec<AuthKind>,
+    /// The four-eyes approvals the routines require (R-DK-8, R-RES-5).
+    pub approvals: Approvals,
+}
+
+/// The longest passcode a citizen may choose, in characters.
+pub const DK_PASSCODE_MAX_LEN: u32 = 64;
+
+/// Which steps need a second officer's approval ([`crate::ra::approval`]). `[approvals]` in
+/// `policy.toml`; the approvals the SPEC requires cannot be switched off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Approvals {
+    /// A Danish registration at NSIS high (R-DK-8: required; `false` is refused).
+    pub dk_high: bool,
+    /// A Danish registration at NSIS substantial (not in the SPEC; off by default).
+    pub dk_substantial: bool,
+    /// A Swedish reserve card at trust level 3 (R-RES-5: required; `false` is refused).
+    pub se_reserve_level3: bool,
+}
+
+impl Default for Approvals {
+    fn default() -> Self {
+        Approvals { dk_high: true, dk_substantial: false, se_reserve_level3: true }
+    }
 }
 
 impl Default for Policy {
@@ -58,6 +105,15 @@ impl Default for Policy {
             se_documents: SeDocument::ALL.to_vec(),
             dk_photo_documents: DkDocument::PHOTO.to_vec(),
             dk_benefit_proof_max_days: 92,
+            dk_activation_code_hours: 48,
+            dk_activation_code_tries: 3,
+            dk_max_failures: 5,
+            dk_passcode_min_len: 6,
+            dk_max_extra_key_cards: 10,
+            dk_pickup_days: 30,
+            dk_low_stock: 50,
+            dk_authenticators: vec![AuthKind::KeyCard, AuthKind::PasscodeLetter],
+            approvals: Approvals::default(),
         }
     }
 }
@@ -121,6 +177,71 @@ impl Policy {
         }
         if self.se_documents.is_empty() {
             return Err("se_documents must name at least one accepted document".into());
+        }
+        self.check_dk()
+    }
+
+    /// The Danish limits (R-DK-4, R-DK-5, R-DK-8, R-RES-4, R-RES-5): within the SPEC's,
+    /// never laxer.
+    fn check_dk(&self) -> Result<(), String> {
+        let spec = Policy::default();
+        let within = |value: u32, low: u32, high: u32, key: &str, rule: &str| {
+            if (low..=high).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{key} must be {low} to {high} ({rule})"))
+            }
+        };
+        within(
+            self.dk_activation_code_hours,
+            1,
+            spec.dk_activation_code_hours,
+            "dk_activation_code_hours",
+            "R-DK-8",
+        )?;
+        within(
+            self.dk_activation_code_tries,
+            1,
+            spec.dk_activation_code_tries,
+            "dk_activation_code_tries",
+            "R-DK-8",
+        )?;
+        within(self.dk_max_failures, 1, spec.dk_max_failures, "dk_max_failures", "R-DK-8")?;
+        within(
+            self.dk_passcode_min_len,
+            spec.dk_passcode_min_len,
+            DK_PASSCODE_MAX_LEN,
+            "dk_passcode_min_len",
+            "R-DK-8",
+        )?;
+        within(
+            self.dk_max_extra_key_cards,
+            1,
+            spec.dk_max_extra_key_cards,
+            "dk_max_extra_key_cards",
+            "R-DK-5",
+        )?;
+        within(self.dk_pickup_days, 1, 90, "dk_pickup_days", "R-DK-4")?;
+        if !self.dk_authenticators.iter().any(|k| k.carries_passcode())
+            || !self.dk_authenticators.iter().any(|k| k.is_second_factor())
+        {
+            return Err(
+                "dk_authenticators must name a way to give the temporary passcode (passcode_letter, \
+                 activation_code, sms_pin) and a second factor (key_card, code_display, \
+                 audio_code_reader, passkey) (R-DK-1)"
+                    .into(),
+            );
+        }
+        if !self.approvals.dk_high {
+            return Err(
+                "approvals.dk_high cannot be switched off: NSIS high needs a second officer (R-DK-8)".into(),
+            );
+        }
+        if !self.approvals.se_reserve_level3 {
+            return Err(
+                "approvals.se_reserve_level3 cannot be switched off: level 3 needs two officers (R-RES-5)"
+                    .into(),
+            );
         }
         Ok(())
     }

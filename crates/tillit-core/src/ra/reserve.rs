@@ -22,6 +22,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::ra::approval::{ApprovalRule, OfficerRoles};
 use crate::ra::card::{
     add_days, check_document, check_protected, CardKind, CardStage, DeregisterReason, HeldCard, IdDocument,
     Officer, ReturnedTo,
@@ -547,6 +548,10 @@ pub fn max_credential_end(start: Date, policy: &Policy) -> Date {
 /// Checks the officers who issue a reserve card (R-RES-5): at level 3 two distinct officers
 /// who both hold KRA, and both KUR when the person is protected; at level 2 one officer, with
 /// KUR when the person is protected (R-PER-3).
+///
+/// Level 3 is a four-eyes approval ([`ApprovalRule::SE_RESERVE_LEVEL3`], required by the
+/// policy's `approvals.se_reserve_level3`, which cannot be switched off): the first officer
+/// asks, every other officer listed approves. Refusals name the `officers` field.
 pub fn check_officers(level: TrustLevel, officers: &[Officer], person: &Person) -> Result<(), Refusal> {
     let first = officers
         .first()
@@ -554,22 +559,20 @@ pub fn check_officers(level: TrustLevel, officers: &[Officer], person: &Person) 
     match level {
         TrustLevel::Level2 => check_protected(person, first),
         TrustLevel::Level3 => {
-            let mut ids: Vec<PersonId> = officers.iter().map(|o| o.id).collect();
-            ids.sort();
-            ids.dedup();
-            ensure(ids.len() >= 2, || {
-                Refusal::field("R-RES-5", "officers", "trust level 3 needs two different officers")
+            let rule = ApprovalRule::SE_RESERVE_LEVEL3;
+            ensure(officers.iter().any(|o| o.id != first.id), || {
+                Refusal::field(rule.rule, "officers", "trust level 3 needs two different officers")
             })?;
-            ensure(officers.iter().all(|o| o.kra), || {
-                Refusal::field("R-RES-5", "officers", "trust level 3 needs officers who both hold KRA")
-            })?;
-            ensure(!person.protected || officers.iter().all(|o| o.kur), || {
-                Refusal::field(
-                    "R-RES-5",
-                    "officers",
-                    "trust level 3 for a protected person needs officers who both hold KUR",
-                )
-            })
+            let as_officers = |r: Refusal| Refusal { field: Some("officers"), ..r };
+            for officer in officers {
+                let roles = OfficerRoles::from(officer);
+                if officer.id == first.id {
+                    rule.check_requester(&roles, person.protected).map_err(as_officers)?;
+                } else {
+                    rule.check_approver(first.id, &roles, person.protected).map_err(as_officers)?;
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -95,10 +95,19 @@ pub enum Permission {
     Security,
     /// Self-service on the own card and credentials (R-CRED-4).
     SelfService,
+    /// The Danish desk (R-DK-1..7): issue an eID in person, hand out and enrol
+    /// authenticators, hand out passcode pickups, extra key cards, new temporary passcodes,
+    /// revocation assistance, unlocking an account at the desk.
+    DkRegistration,
+    /// The Danish RA's stock (R-RES-4): order and receive boxes, mark opened or damaged
+    /// envelopes.
+    DkStock,
+    /// Approve a Danish registration at NSIS high as the second officer (R-DK-8).
+    DkApprove,
 }
 
 /// Every permission.
-pub const PERMISSIONS: [Permission; 16] = [
+pub const PERMISSIONS: [Permission; 19] = [
     Permission::ReadPeople,
     Permission::ManagePeople,
     Permission::ProtectedIdentity,
@@ -115,6 +124,9 @@ pub const PERMISSIONS: [Permission; 16] = [
     Permission::ReadAudit,
     Permission::Security,
     Permission::SelfService,
+    Permission::DkRegistration,
+    Permission::DkStock,
+    Permission::DkApprove,
 ];
 
 impl Role {
@@ -167,10 +179,21 @@ impl Role {
             Role::SecurityOfficer => &[ReadPeople, Security, ReadAudit, Reports],
             Role::CardHolder => &[SelfService],
             Role::Auditor => &[ReadAudit, Reports],
-            Role::DkRaAdmin => {
-                &[ReadPeople, ManagePeople, GrantRoles, OrderCredentials, Revoke, Reports, ReadAudit]
+            Role::DkRaAdmin => &[
+                ReadPeople,
+                ManagePeople,
+                GrantRoles,
+                OrderCredentials,
+                Revoke,
+                Reports,
+                ReadAudit,
+                DkRegistration,
+                DkStock,
+                DkApprove,
+            ],
+            Role::DkRaEmployee => {
+                &[ReadPeople, ManagePeople, OrderCredentials, Revoke, DkRegistration, DkStock]
             }
-            Role::DkRaEmployee => &[ReadPeople, ManagePeople, OrderCredentials, Revoke],
         }
     }
 
@@ -201,7 +224,15 @@ impl Permission {
             Permission::ReadAudit => "read_audit",
             Permission::Security => "security",
             Permission::SelfService => "self_service",
+            Permission::DkRegistration => "dk_registration",
+            Permission::DkStock => "dk_stock",
+            Permission::DkApprove => "dk_approve",
         }
+    }
+
+    /// Parses the text form.
+    pub fn parse(text: &str) -> Option<Permission> {
+        PERMISSIONS.into_iter().find(|p| p.as_str() == text)
     }
 }
 
