@@ -43,6 +43,11 @@ impl Urls {
         Urls { base: base.trim_end_matches('/').to_owned() }
     }
 
+    /// The base URL itself (no trailing slash).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// The full CRL of CA `ca`.
     pub fn crl(&self, ca: &str) -> String {
         format!("{}/crl/{ca}.crl", self.base)

@@ -2,9 +2,9 @@
 //! resources compiled into the binary, and the choice of language: the officer's own choice
 //! when made, else the best match of the browser's `Accept-Language`, else English.
 //!
-//! Each language has five files in `locales/<lang>/` ([`FILES`]): `portal.ftl` the common
+//! Each language has six files in `locales/<lang>/` ([`FILES`]): `portal.ftl` the common
 //! pages, `rules.ftl` a title and a remedy per SPEC rule, `actions.ftl` the labels of audit
-//! actions and statuses, `read.ftl` the read-only pages, `flows.ftl` the routines' flows. Every language defines exactly the messages English defines, file by file.
+//! actions and statuses, `read.ftl` the read-only pages, `flows.ftl` the routines' flows, `eid.ftl` the citizens' sign-in and activation. Every language defines exactly the messages English defines, file by file.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -47,7 +47,7 @@ impl Lang {
     }
 
     /// The language's resources, in the order of [`FILES`].
-    fn sources(self) -> [&'static str; 5] {
+    fn sources(self) -> [&'static str; 6] {
         match self {
             Lang::En => [
                 include_str!("../locales/en/portal.ftl"),
@@ -55,6 +55,7 @@ impl Lang {
                 include_str!("../locales/en/actions.ftl"),
                 include_str!("../locales/en/read.ftl"),
                 include_str!("../locales/en/flows.ftl"),
+                include_str!("../locales/en/eid.ftl"),
             ],
             Lang::Sv => [
                 include_str!("../locales/sv/portal.ftl"),
@@ -62,6 +63,7 @@ impl Lang {
                 include_str!("../locales/sv/actions.ftl"),
                 include_str!("../locales/sv/read.ftl"),
                 include_str!("../locales/sv/flows.ftl"),
+                include_str!("../locales/sv/eid.ftl"),
             ],
             Lang::Nb => [
                 include_str!("../locales/nb/portal.ftl"),
@@ -69,6 +71,7 @@ impl Lang {
                 include_str!("../locales/nb/actions.ftl"),
                 include_str!("../locales/nb/read.ftl"),
                 include_str!("../locales/nb/flows.ftl"),
+                include_str!("../locales/nb/eid.ftl"),
             ],
             Lang::Da => [
                 include_str!("../locales/da/portal.ftl"),
@@ -76,6 +79,7 @@ impl Lang {
                 include_str!("../locales/da/actions.ftl"),
                 include_str!("../locales/da/read.ftl"),
                 include_str!("../locales/da/flows.ftl"),
+                include_str!("../locales/da/eid.ftl"),
             ],
         }
     }
@@ -84,7 +88,7 @@ impl Lang {
 /// The Fluent files of every language, in the order they are loaded: the pages, the rules'
 /// titles and remedies, the labels of audit actions and statuses, the read-only pages
 /// (search, person, card, reports) and the routines' guided flows.
-pub const FILES: [&str; 5] = ["portal.ftl", "rules.ftl", "actions.ftl", "read.ftl", "flows.ftl"];
+pub const FILES: [&str; 6] = ["portal.ftl", "rules.ftl", "actions.ftl", "read.ftl", "flows.ftl", "eid.ftl"];
 
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -7,6 +7,7 @@
 //! process, so the rules, the authorisation and the audit are the API's.
 
 pub mod ceremony;
+pub mod citizen;
 pub mod flows;
 pub mod i18n;
 pub mod locale;

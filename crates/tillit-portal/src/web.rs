@@ -63,6 +63,7 @@ pub fn routes(portal: Portal) -> Router {
         .route("/favicon.ico", get(|| asset("image/svg+xml", ICON)))
         .merge(crate::read::routes())
         .merge(crate::flows::routes())
+        .merge(crate::citizen::routes())
         .with_state(portal)
 }
 

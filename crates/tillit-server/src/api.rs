@@ -116,6 +116,7 @@ pub fn v1_routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(crate::routines::puk::returned))
         .routes(routes!(crate::routines::puk::list))
         .merge(crate::reports::routes())
+        .merge(crate::routines::dk::routes())
 }
 
 /// The routes on the HTTPS listener that need no client certificate: the holder's

@@ -1024,6 +1024,36 @@ impl Authority {
             .ok_or_else(|| CaError::UnknownCa(name.to_owned()))
     }
 
+    /// The node's file key `keys/<name>.pem` of `alg`, encrypted with the keystore passphrase,
+    /// made on first use (the OCSP responders', the OpenID Connect provider's).
+    pub async fn node_key(&self, name: &str, alg: KeyAlgorithm) -> Result<FileSigner, CaError> {
+        let path = self.dir.join(format!("keys/{name}.pem"));
+        let passphrase = self.passphrase.clone();
+        blocking(move || -> Result<FileSigner, CaError> {
+            if path.exists() {
+                return Ok(FileSigner::open(&path, alg, &passphrase)?);
+            }
+            match FileSigner::generate(&path, alg, &passphrase) {
+                Ok(signer) => Ok(signer),
+                // Another node on this data directory made it first.
+                Err(_) if path.exists() => Ok(FileSigner::open(&path, alg, &passphrase)?),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?
+    }
+
+    /// The data directory and the keystore passphrase, for the node's other file keys (the
+    /// eID's sealing key).
+    pub fn keystore(&self) -> (&std::path::Path, &Passphrase) {
+        (&self.dir, &self.passphrase)
+    }
+
+    /// The node's public URLs.
+    pub fn urls(&self) -> &Urls {
+        &self.urls
+    }
+
     /// The delegated OCSP responder of CA `name`. Its key is in the file keystore
     /// (`keys/ocsp-<ca>.pem`, of the CA's key type), made on first use, also when the CA keys
     /// are on a PKCS#11 token: a responder signs often, and its certificate is short-lived.
@@ -1035,21 +1065,7 @@ impl Authority {
         let ca = self.ca_arc(name)?;
         let alg = ca.issuer()?.signer.algorithm();
         let _guard = self.publishing.lock().await;
-        let path = self.dir.join(format!("keys/ocsp-{name}.pem"));
-        let passphrase = self.passphrase.clone();
-        let signer = blocking(move || -> Result<FileSigner, CaError> {
-            if path.exists() {
-                return Ok(FileSigner::open(&path, alg, &passphrase)?);
-            }
-            match FileSigner::generate(&path, alg, &passphrase) {
-                Ok(signer) => Ok(signer),
-                // Another node on this data directory made it first.
-                Err(_) if path.exists() => Ok(FileSigner::open(&path, alg, &passphrase)?),
-                Err(e) => Err(e.into()),
-            }
-        })
-        .await??;
-        let signer: Arc<dyn Signer> = Arc::new(signer);
+        let signer: Arc<dyn Signer> = Arc::new(self.node_key(&format!("ocsp-{name}"), alg).await?);
         let now_us = to_us(SystemTime::now());
         let current = self.store.current_certificates(name, OCSP_RESPONDER_PROFILE, now_us).await?;
         let usable = current.into_iter().find_map(|record| {

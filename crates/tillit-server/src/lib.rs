@@ -18,6 +18,7 @@ pub mod api;
 pub mod ca;
 pub mod config;
 pub mod directory;
+pub mod eid;
 pub mod metrics;
 pub mod node;
 pub mod ocsp;
@@ -61,6 +62,9 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The routines' policy (SPEC values unless `policy.toml` says otherwise).
     pub policy: tillit_core::ra::policy::Policy,
+    /// The citizens' eID: its keys, the population register, the OpenID Connect provider;
+    /// opened on first use ([`AppState::eid`]).
+    pub eid: tokio::sync::OnceCell<eid::Eid>,
 }
 
 impl AppState {
@@ -83,7 +87,25 @@ impl AppState {
         let ocsp = OcspService::start(ca.clone(), validity).await?;
         // CRLs are re-published under the `crl-refresh` lease: one node does it.
         tokio::spawn(scheduler::publish_crls_on_schedule(Arc::downgrade(&ca)));
-        Ok(Arc::new(AppState { store, ca, ocsp, metrics: Metrics::new(&backend), policy }))
+        Ok(Arc::new(AppState {
+            store,
+            ca,
+            ocsp,
+            metrics: Metrics::new(&backend),
+            policy,
+            eid: tokio::sync::OnceCell::new(),
+        }))
+    }
+}
+
+impl AppState {
+    /// The citizens' eID, its keys opened (and made, the first time) on first use: a node
+    /// that never serves a citizen never pays for them.
+    pub async fn eid(&self) -> Result<&eid::Eid, problem::Problem> {
+        self.eid.get_or_try_init(|| eid::Eid::open(&self.store, &self.ca)).await.map_err(|e| {
+            tracing::error!(error = %e, "the eID keys cannot be opened");
+            problem::Problem::unavailable("the eID keys cannot be opened; the fault is logged")
+        })
     }
 }
 
@@ -139,6 +161,7 @@ fn build_with(state: Arc<AppState>, with_api: bool, extra: Router) -> Router {
                 async move { Json(openapi.as_ref().clone()) }
             }),
         )
+        .merge(eid::oidc::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone())

@@ -25,6 +25,8 @@ pub enum SecretPurpose {
     TotpSeed,
     /// A paper activation code (a salted hash).
     ActivationCode,
+    /// The node's key of pseudonymous subjects (sealed; owner `node`).
+    PseudonymKey,
 }
 
 impl SecretPurpose {
@@ -36,6 +38,7 @@ impl SecretPurpose {
             SecretPurpose::KeyCard => "key_card",
             SecretPurpose::TotpSeed => "totp_seed",
             SecretPurpose::ActivationCode => "activation_code",
+            SecretPurpose::PseudonymKey => "pseudonym_key",
         }
     }
 }
@@ -222,6 +225,28 @@ impl Tx<'_> {
         .execute(self.conn())
         .await?;
         Ok(())
+    }
+
+    /// Stores the secret of `owner` for `purpose` unless there is one; whether it stored it.
+    /// Of two nodes making the first one at once, one wins and both then read the same.
+    pub async fn put_secret_if_absent(
+        &mut self,
+        owner: &str,
+        purpose: SecretPurpose,
+        value: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO eid_secrets (owner, purpose, value, updated_us) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (owner, purpose) DO NOTHING",
+        )
+        .bind(owner)
+        .bind(purpose.as_str())
+        .bind(value)
+        .bind(now_us)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Removes the secret of `owner` for `purpose`; whether there was one.

@@ -110,6 +110,59 @@ reserve-status-deregistered = Afregistreret
 reserve-status-discarded = Kasseret
 reserve-status-destroyed = Makuleret
 
+## Den danske RA
+
+action-dk-account-opened = eID-konto oprettet
+action-dk-account-activated = eID aktiveret af borgeren
+action-dk-account-signed_in = Borgeren loggede ind med eID
+action-dk-account-attempt_failed = Mislykket logonforsøg
+action-dk-account-locked = eID spærret efter mislykkede forsøg
+action-dk-account-unlocked = eID låst op ved skranken
+action-dk-account-suspended = eID suspenderet
+action-dk-account-reactivated = eID genaktiveret
+action-dk-account-revoked = eID spærret permanent
+action-dk-account-passcode_reset = Ny midlertidig adgangskode udstedt
+action-dk-account-large_print_remembered = Nøglekort med stor skrift huskes
+action-dk-authenticator-received = Kuvert registreret på lager
+action-dk-authenticator-handed_out = Udleveret til borgeren
+action-dk-authenticator-mailed = Sendt til folkeregisteradressen
+action-dk-authenticator-enrolled = Loginmiddel registreret
+action-dk-authenticator-activated = Loginmiddel aktiveret
+action-dk-authenticator-suspended = Loginmiddel suspenderet
+action-dk-authenticator-reactivated = Loginmiddel genaktiveret
+action-dk-authenticator-blocked = Loginmiddel spærret permanent
+action-dk-authenticator-discarded = Kuvert kasseret (åbnet eller beskadiget)
+action-dk-authenticator-activation_code_used = Aktiveringskode brugt
+action-dk-authenticator-activation_code_wrong_try = Forkert aktiveringskode indtastet
+action-dk-authenticator-activation_code_blocked = Aktiveringskode spærret efter forkerte forsøg
+action-dk-authenticator-activation_code_expired = Aktiveringskode udløbet
+action-dk-extra-visit_opened = Besøg for ekstra nøglekort åbnet
+action-dk-extra-rejected = Ekstra nøglekort afvist: identiteten ikke dokumenteret
+action-dk-forgotten-passcode_reissued = Glemt adgangskode: ny midlertidig kode
+action-dk-forgotten-rejected = Glemt adgangskode: ansøger afvist
+action-dk-pickup-ordered = Afhentning bestilt online
+action-dk-pickup-dispatched = Afhentningsinstruks afsendt
+action-dk-pickup-arrived = Afhentningsinstruks modtaget hos RA
+action-dk-pickup-collected = Afhentning udleveret
+action-dk-pickup-destroyed = Ikke afhentet instruks destrueret
+action-dk-registration-rules_accepted = Regler udleveret og accepteret
+action-dk-registration-identity_checked = Identitet kontrolleret og underskrevet
+action-dk-registration-approval_requested = Godkendelse fra anden medarbejder anmodet
+action-dk-registration-approved = Godkendt af anden medarbejder
+action-dk-registration-approval_rejected = Afvist af anden medarbejder
+action-dk-registration-rejected = Ansøger afvist
+action-dk-registration-issued = eID udstedt ved skranken
+action-dk-registration-cancelled = Registrering annulleret
+action-dk-revocation-assisted = Hjælp til spærring givet
+action-dk-stock-box_ordered = Kasse bestilt hos leverandøren
+action-dk-stock-box_received = Kasse modtaget hos RA
+action-dk-stock-envelope_registered = Kuvert registreret med nummer
+action-dk-stock-envelope_discarded = Kuvert kasseret
+action-dk-stock-low_stock = Advarsel om lav beholdning
+action-dk-stock-campaign_shortfall = Beholdningen rækker ikke til kampagnen
+action-dk-stock-printed = Trykfil dannet til leverandøren
+action-dk-pickup-expired = Afhentningsinstruks udløbet
+
 ## Status for bundt med reservekort
 
 bundle-status-ordered = Bestilt

@@ -110,6 +110,59 @@ reserve-status-deregistered = Avregistrert
 reserve-status-discarded = Kassert
 reserve-status-destroyed = Makulert
 
+## Den danske RA-virksomheten
+
+action-dk-account-opened = eID-konto opprettet
+action-dk-account-activated = eID aktivert av innbyggeren
+action-dk-account-signed_in = Innbyggeren logget inn med eID
+action-dk-account-attempt_failed = Mislykket innloggingsforsøk
+action-dk-account-locked = eID låst etter mislykkede forsøk
+action-dk-account-unlocked = eID låst opp ved skranken
+action-dk-account-suspended = eID midlertidig sperret
+action-dk-account-reactivated = eID reaktivert
+action-dk-account-revoked = eID tilbakekalt
+action-dk-account-passcode_reset = Ny midlertidig adgangskode utstedt
+action-dk-account-large_print_remembered = Nøkkelkort med stor skrift huskes
+action-dk-authenticator-received = Konvolutt registrert på lager
+action-dk-authenticator-handed_out = Overlevert til innbyggeren
+action-dk-authenticator-mailed = Sendt til folkeregistrert adresse
+action-dk-authenticator-enrolled = Autentiseringsmiddel registrert
+action-dk-authenticator-activated = Autentiseringsmiddel aktivert
+action-dk-authenticator-suspended = Autentiseringsmiddel midlertidig sperret
+action-dk-authenticator-reactivated = Autentiseringsmiddel reaktivert
+action-dk-authenticator-blocked = Autentiseringsmiddel sperret permanent
+action-dk-authenticator-discarded = Konvolutt kassert (åpnet eller skadet)
+action-dk-authenticator-activation_code_used = Aktiveringskode brukt
+action-dk-authenticator-activation_code_wrong_try = Feil aktiveringskode oppgitt
+action-dk-authenticator-activation_code_blocked = Aktiveringskode sperret etter feil forsøk
+action-dk-authenticator-activation_code_expired = Aktiveringskode utløpt
+action-dk-extra-visit_opened = Besøk for ekstra nøkkelkort åpnet
+action-dk-extra-rejected = Ekstra nøkkelkort avvist: identitet ikke bekreftet
+action-dk-forgotten-passcode_reissued = Glemt adgangskode: ny midlertidig kode
+action-dk-forgotten-rejected = Glemt adgangskode: søker avvist
+action-dk-pickup-ordered = Henting bestilt på nett
+action-dk-pickup-dispatched = Henteinstruks sendt
+action-dk-pickup-arrived = Henteinstruks mottatt hos RA
+action-dk-pickup-collected = Henting utlevert
+action-dk-pickup-destroyed = Ikke hentet instruks makulert
+action-dk-registration-rules_accepted = Regler overlevert og godtatt
+action-dk-registration-identity_checked = Identitet kontrollert og signert
+action-dk-registration-approval_requested = Godkjenning fra annen saksbehandler bedt om
+action-dk-registration-approved = Godkjent av annen saksbehandler
+action-dk-registration-approval_rejected = Avvist av annen saksbehandler
+action-dk-registration-rejected = Søker avvist
+action-dk-registration-issued = eID utstedt ved skranken
+action-dk-registration-cancelled = Registrering avbrutt
+action-dk-revocation-assisted = Hjelp med sperring gitt
+action-dk-stock-box_ordered = Eske bestilt fra leverandøren
+action-dk-stock-box_received = Eske mottatt hos RA
+action-dk-stock-envelope_registered = Konvolutt registrert med nummer
+action-dk-stock-envelope_discarded = Konvolutt kassert
+action-dk-stock-low_stock = Varsel om lavt lager
+action-dk-stock-campaign_shortfall = Lageret rekker ikke til kampanjen
+action-dk-stock-printed = Trykkfil laget for leverandøren
+action-dk-pickup-expired = Henteinstruks utløpt
+
 ## Status for bunt med reservekort
 
 bundle-status-ordered = Bestilt

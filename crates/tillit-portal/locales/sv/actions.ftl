@@ -110,6 +110,59 @@ reserve-status-deregistered = Avregistrerat
 reserve-status-discarded = Kasserat
 reserve-status-destroyed = Makulerat
 
+## Den danska RA-verksamheten
+
+action-dk-account-opened = eID-konto öppnat
+action-dk-account-activated = eID aktiverat av medborgaren
+action-dk-account-signed_in = Medborgaren loggade in med eID
+action-dk-account-attempt_failed = Misslyckat inloggningsförsök
+action-dk-account-locked = eID låst efter misslyckade försök
+action-dk-account-unlocked = eID upplåst vid disken
+action-dk-account-suspended = eID spärrat tillfälligt
+action-dk-account-reactivated = eID återaktiverat
+action-dk-account-revoked = eID återkallat
+action-dk-account-passcode_reset = Ny tillfällig adgångskod utfärdad
+action-dk-account-large_print_remembered = Nyckelkort i stor stil sparat som val
+action-dk-authenticator-received = Kuvert registrerat i lager
+action-dk-authenticator-handed_out = Överlämnat till medborgaren
+action-dk-authenticator-mailed = Skickat till folkbokföringsadressen
+action-dk-authenticator-enrolled = Autentiseringsmedel registrerat
+action-dk-authenticator-activated = Autentiseringsmedel aktiverat
+action-dk-authenticator-suspended = Autentiseringsmedel spärrat tillfälligt
+action-dk-authenticator-reactivated = Autentiseringsmedel återaktiverat
+action-dk-authenticator-blocked = Autentiseringsmedel spärrat permanent
+action-dk-authenticator-discarded = Kuvert kasserat (öppnat eller skadat)
+action-dk-authenticator-activation_code_used = Aktiveringskod använd
+action-dk-authenticator-activation_code_wrong_try = Fel aktiveringskod angiven
+action-dk-authenticator-activation_code_blocked = Aktiveringskod spärrad efter felaktiga försök
+action-dk-authenticator-activation_code_expired = Aktiveringskod har gått ut
+action-dk-extra-visit_opened = Besök för extra nyckelkort öppnat
+action-dk-extra-rejected = Extra nyckelkort nekade: identiteten ej styrkt
+action-dk-forgotten-passcode_reissued = Glömd adgångskod: ny tillfällig kod
+action-dk-forgotten-rejected = Glömd adgångskod: sökanden avvisad
+action-dk-pickup-ordered = Avhämtning beställd på nätet
+action-dk-pickup-dispatched = Avhämtningsinstruktion skickad
+action-dk-pickup-arrived = Avhämtningsinstruktion mottagen hos RA
+action-dk-pickup-collected = Avhämtning utlämnad
+action-dk-pickup-destroyed = Ej avhämtad instruktion förstörd
+action-dk-registration-rules_accepted = Regler överlämnade och godkända
+action-dk-registration-identity_checked = Identitet kontrollerad och signerad
+action-dk-registration-approval_requested = Godkännande av andra handläggare begärt
+action-dk-registration-approved = Godkänd av andra handläggare
+action-dk-registration-approval_rejected = Avvisad av andra handläggare
+action-dk-registration-rejected = Sökanden avvisad
+action-dk-registration-issued = eID utfärdat vid disken
+action-dk-registration-cancelled = Registrering avbruten
+action-dk-revocation-assisted = Hjälp med spärr given
+action-dk-stock-box_ordered = Låda beställd från leverantören
+action-dk-stock-box_received = Låda mottagen hos RA
+action-dk-stock-envelope_registered = Kuvert registrerat med nummer
+action-dk-stock-envelope_discarded = Kuvert kasserat
+action-dk-stock-low_stock = Varning för lågt lager
+action-dk-stock-campaign_shortfall = Lagret räcker inte för kampanjen
+action-dk-stock-printed = Tryckfil skapad för leverantören
+action-dk-pickup-expired = Avhämtningsinstruktion har gått ut
+
 ## Status för bunt med reservkort
 
 bundle-status-ordered = Beställd

@@ -446,7 +446,7 @@ fn every_rule_the_code_refuses_with_has_a_title() {
 
 /// Every audit action tillit writes, by crate: the routines' events (tillit-core), the server,
 /// the store and the command line.
-const ACTIONS: [&str; 77] = [
+const ACTIONS: [&str; 127] = [
     "card.order_basis_created",
     "card.ordered",
     "card.added_to_batch",
@@ -496,6 +496,56 @@ const ACTIONS: [&str; 77] = [
     "reserve.deregistered",
     "reserve.destroyed",
     "reserve.co_signed",
+    "dk.account.opened",
+    "dk.account.activated",
+    "dk.account.signed_in",
+    "dk.account.attempt_failed",
+    "dk.account.locked",
+    "dk.account.unlocked",
+    "dk.account.suspended",
+    "dk.account.reactivated",
+    "dk.account.revoked",
+    "dk.account.passcode_reset",
+    "dk.account.large_print_remembered",
+    "dk.authenticator.received",
+    "dk.authenticator.handed_out",
+    "dk.authenticator.mailed",
+    "dk.authenticator.enrolled",
+    "dk.authenticator.activated",
+    "dk.authenticator.suspended",
+    "dk.authenticator.reactivated",
+    "dk.authenticator.blocked",
+    "dk.authenticator.discarded",
+    "dk.authenticator.activation_code_used",
+    "dk.authenticator.activation_code_wrong_try",
+    "dk.authenticator.activation_code_blocked",
+    "dk.authenticator.activation_code_expired",
+    "dk.extra.visit_opened",
+    "dk.extra.rejected",
+    "dk.forgotten.passcode_reissued",
+    "dk.forgotten.rejected",
+    "dk.pickup.ordered",
+    "dk.pickup.dispatched",
+    "dk.pickup.arrived",
+    "dk.pickup.collected",
+    "dk.pickup.destroyed",
+    "dk.registration.rules_accepted",
+    "dk.registration.identity_checked",
+    "dk.registration.approval_requested",
+    "dk.registration.approved",
+    "dk.registration.approval_rejected",
+    "dk.registration.rejected",
+    "dk.registration.issued",
+    "dk.registration.cancelled",
+    "dk.revocation.assisted",
+    "dk.stock.box_ordered",
+    "dk.stock.box_received",
+    "dk.stock.envelope_registered",
+    "dk.stock.envelope_discarded",
+    "dk.stock.low_stock",
+    "dk.stock.campaign_shortfall",
+    "dk.stock.printed",
+    "dk.pickup.expired",
     "revocation.requested",
     "revocation.credential_requested",
     "revocation.card_deregistration_requested",
@@ -695,7 +745,7 @@ fn every_status_has_a_label_in_every_language() {
 
 #[test]
 fn errors_name_the_file() {
-    assert_eq!(FILES, ["portal.ftl", "rules.ftl", "actions.ftl", "read.ftl", "flows.ftl"]);
+    assert_eq!(FILES, ["portal.ftl", "rules.ftl", "actions.ftl", "read.ftl", "flows.ftl", "eid.ftl"]);
     let parse = I18nError::Parse { lang: Lang::Nb, file: "rules.ftl", errors: "E0003".into() };
     assert_eq!(parse.to_string(), "locales/nb/rules.ftl: E0003");
     let mismatch = I18nError::Mismatch {

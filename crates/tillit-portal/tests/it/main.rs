@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod ceremony;
+mod citizen;
 mod flows;
 mod i18n;
 mod locale;

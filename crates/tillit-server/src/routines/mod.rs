@@ -6,6 +6,7 @@
 pub mod action;
 pub mod cards;
 pub mod credentials;
+pub mod dk;
 pub mod functions;
 pub mod kinds;
 pub mod mismatch;

@@ -10,6 +10,8 @@ use tillit_server::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+mod dk_desk;
+mod dk_more;
 mod ra_api;
 mod reports;
 mod reserve_puk;

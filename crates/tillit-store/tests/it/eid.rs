@@ -88,6 +88,13 @@ both_backends! {
         assert_eq!(store.account_of_user_id("123456789").await.unwrap().as_deref(), Some("a1"));
         assert_eq!(store.account_of_user_id("987654321").await.unwrap(), None);
 
+        // The first of two is kept.
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.put_secret_if_absent("node", SecretPurpose::PseudonymKey, "first", NOW).await.unwrap());
+        assert!(!tx.put_secret_if_absent("node", SecretPurpose::PseudonymKey, "second", NOW).await.unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(store.secret("node", SecretPurpose::PseudonymKey).await.unwrap().as_deref(), Some("first"));
+
         // A rolled-back secret is not kept.
         let mut tx = store.begin().await.unwrap();
         tx.put_secret("a9", SecretPurpose::KeyCard, "sealed", NOW).await.unwrap();
