@@ -132,7 +132,7 @@ fn same_origin(portal: &Portal, headers: &HeaderMap) -> bool {
             format!("{}://{}", rest.0, rest.1)
         });
     let Some(origin) = origin else { return false };
-    if portal.settings.origins.iter().any(|o| *o == origin) {
+    if portal.settings.origins.contains(&origin) {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -122,6 +122,28 @@ pub enum AdminCommand {
         #[arg(long, value_name = "se|dk|no", default_value = "se")]
         country: String,
     },
+    /// Register a municipality's service as a relying party of the eID's OpenID Connect
+    /// provider (discovery at /.well-known/openid-configuration): prints its client id and,
+    /// with --confidential, its secret, once. Audited (oidc.client_registered, system:cli).
+    OidcClient {
+        #[command(flatten)]
+        data: crate::DataArg,
+        /// The name the citizen sees at sign-in.
+        #[arg(long)]
+        name: String,
+        /// A redirect URI (https://…, or http:// on localhost); give one or more.
+        #[arg(long = "redirect-uri", value_name = "URI", required = true)]
+        redirect_uris: Vec<String>,
+        /// The organisation or unit it belongs to (its id).
+        #[arg(long, value_name = "ID")]
+        org: String,
+        /// A server-side service that authenticates with a secret (else public, PKCE only).
+        #[arg(long)]
+        confidential: bool,
+        /// The sector of its pseudonymous subjects (its organisation's when not given).
+        #[arg(long)]
+        sector: Option<String>,
+    },
 }
 
 pub async fn run(cmd: AdminCommand) -> anyhow::Result<ExitCode> {
@@ -129,6 +151,14 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<ExitCode> {
         AdminCommand::Create { data, admin } => (data, admin),
         AdminCommand::EnrolLink { data, person, hours, country } => {
             return enrol_link(&data.dir, &person, hours, &country).await;
+        }
+        AdminCommand::OidcClient { data, name, redirect_uris, org, confidential, sector } => {
+            let org = org
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--org: not an organisation id (a UUID): {org:?}"))?;
+            let new =
+                tillit_server::eid::clients::NewClient { name, org, redirect_uris, confidential, sector };
+            return oidc_client(&data.dir, &new).await;
         }
     };
     let dir = data.dir;
@@ -168,6 +198,24 @@ async fn enrol_link(dir: &Path, person: &str, hours: u32, country: &str) -> anyh
     println!("Passkey enrolment link for {} (person {}):", officer.display_name(false), officer.id);
     println!("  {}", link_url(&data.config, &link));
     println!("  {}", link_note(&link));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tillit admin oidc-client`: registers the relying party, prints its client id (and secret).
+async fn oidc_client(dir: &Path, new: &tillit_server::eid::clients::NewClient) -> anyhow::Result<ExitCode> {
+    let data = DataDir::open(dir)?;
+    let store = data.open_store().await?;
+    let now = tillit_server::routines::officers::now_us();
+    let made = tillit_server::eid::clients::register(&store, new, &Actor::system("cli"), now).await;
+    store.close().await;
+    let made = made?;
+    println!("OpenID Connect client registered: {}", new.name.trim());
+    println!("  client_id:     {}", made.client_id);
+    if let Some(secret) = &made.secret {
+        println!("  client_secret: {secret}   (shown once; only its hash is kept)");
+    }
+    println!("  sector:        {}", made.sector);
+    println!("  discovery:     {}/.well-known/openid-configuration", data.config.public_base_url());
     Ok(ExitCode::SUCCESS)
 }
 

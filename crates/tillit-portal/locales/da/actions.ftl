@@ -80,6 +80,7 @@ action-passkey-registered = Adgangsnøgle registreret
 action-passkey-removed = Adgangsnøgle fjernet
 action-passkey-link_created = Link til registrering af adgangsnøgle oprettet
 action-passkey-sign_count_regressed = Adgangsnøgle afvist: tælleren gik baglæns
+action-oidc-client_registered = Log på-tjeneste registreret (OpenID Connect-klient)
 
 ## Kortets status
 

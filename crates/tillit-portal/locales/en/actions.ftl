@@ -80,6 +80,7 @@ action-passkey-registered = Passkey registered
 action-passkey-removed = Passkey removed
 action-passkey-link_created = Passkey enrolment link made
 action-passkey-sign_count_regressed = Passkey refused: its counter went backwards
+action-oidc-client_registered = Sign-in service registered (OpenID Connect client)
 
 ## Card status
 

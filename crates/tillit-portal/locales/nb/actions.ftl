@@ -80,6 +80,7 @@ action-passkey-registered = Passnøkkel registrert
 action-passkey-removed = Passnøkkel fjernet
 action-passkey-link_created = Lenke for å registrere passnøkkel laget
 action-passkey-sign_count_regressed = Passnøkkel avvist: telleren gikk bakover
+action-oidc-client_registered = Innloggingstjeneste registrert (OpenID Connect-klient)
 
 ## Kortets status
 

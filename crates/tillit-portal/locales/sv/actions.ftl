@@ -80,6 +80,7 @@ action-passkey-registered = Nyckel för inloggning registrerad
 action-passkey-removed = Nyckel för inloggning borttagen
 action-passkey-link_created = Länk för att registrera nyckel skapad
 action-passkey-sign_count_regressed = Nyckel nekad: dess räknare gick bakåt
+action-oidc-client_registered = Inloggningstjänst registrerad (OpenID Connect-klient)
 
 ## Kortets status
 

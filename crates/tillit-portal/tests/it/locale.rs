@@ -446,7 +446,7 @@ fn every_rule_the_code_refuses_with_has_a_title() {
 
 /// Every audit action tillit writes, by crate: the routines' events (tillit-core), the server,
 /// the store and the command line.
-const ACTIONS: [&str; 127] = [
+const ACTIONS: [&str; 128] = [
     "card.order_basis_created",
     "card.ordered",
     "card.added_to_batch",
@@ -496,6 +496,7 @@ const ACTIONS: [&str; 127] = [
     "reserve.deregistered",
     "reserve.destroyed",
     "reserve.co_signed",
+    "oidc.client_registered",
     "dk.account.opened",
     "dk.account.activated",
     "dk.account.signed_in",

@@ -8,6 +8,7 @@
 //! - [`oidc`]: the provider's endpoints.
 //! - [`register`]: the population register (CPR) adapter.
 
+pub mod clients;
 pub mod oidc;
 pub mod register;
 pub mod signin;

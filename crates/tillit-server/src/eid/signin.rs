@@ -21,6 +21,9 @@
 //! accepted twice. Revocation assistance (R-DK-7) changes the same records, so sign-in stops
 //! at once.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use subtle::ConstantTimeEq as _;
 use tillit_core::audit::Actor;
 use tillit_core::ra::dk::account::{
@@ -50,8 +53,43 @@ use crate::AppState;
 /// activates). No code is ever issued for it.
 pub const SELF_SERVICE: &str = "tillit-self-service";
 
-/// How many times an attempt is tried again when a concurrent one changed the account first.
-const RETRIES: usize = 5;
+/// How many times an attempt is tried again when a concurrent one (on another node) changed
+/// the account first. Each conflict means another attempt was written, so this bounds the
+/// wait, not the counting: an attempt that cannot be written answers 503 and its passcode
+/// or code was compared only against an account that another failure then changed.
+const RETRIES: usize = 50;
+
+/// One attempt at a time per account on this node: attempts on one eID queue here instead of
+/// racing to write the account (the versioned write still decides between nodes).
+static TURNS: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Waits for the account's turn; the turn ends when the guard is dropped.
+async fn turn(account: &str) -> Turn {
+    let lock = {
+        let mut turns = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        turns.entry(account.to_string()).or_default().clone()
+    };
+    let guard = lock.clone().lock_owned().await;
+    Turn { account: account.to_string(), lock, _guard: guard }
+}
+
+/// An account's turn.
+struct Turn {
+    account: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut turns = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The map's copy, this turn's copy and its guard's: nobody else waits.
+        if Arc::strong_count(&self.lock) <= 3 {
+            turns.remove(&self.account);
+        }
+    }
+}
 
 /// What the code step asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -419,6 +457,11 @@ pub async fn passcode(
         verify_hash(state, passcode, hash).await?;
         return Ok(PasscodeStep::Wrong);
     };
+    let _turn = turn(&record.id).await;
+    // Read again in the turn: an attempt before it may have locked the account.
+    let Some(record) = state.store.record::<Account>(Account::KIND, &record.id).await? else {
+        return Ok(PasscodeStep::Expired);
+    };
     if let Some(why) = unusable(&record.state) {
         return Ok(PasscodeStep::Unusable(why));
     }
@@ -484,6 +527,7 @@ pub async fn code(
         return Ok(CodeStep::Expired);
     };
     let account_id: AccountId = account_id.parse().map_err(|_| Problem::internal())?;
+    let _turn = turn(&account_id.to_string()).await;
     for _ in 0..RETRIES {
         let Some(mut record) = crate::routines::dk::account(state, account_id).await? else {
             return Ok(CodeStep::Expired);
