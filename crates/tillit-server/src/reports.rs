@@ -44,7 +44,7 @@ use crate::routines::kinds::{credential_status, Kept};
 use crate::tls::ClientCert;
 use crate::AppState;
 
-mod chart;
+pub(crate) mod chart;
 
 use chart::{bar_chart, Bar};
 
@@ -1219,7 +1219,7 @@ fn next_month(day: Date) -> Option<Date> {
 }
 
 /// A cell that a spreadsheet would run as a formula gets a leading `'` (CSV injection).
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
@@ -1227,7 +1227,7 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn csv_of<R: Serialize>(header: &[&str], rows: &[R]) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn csv_of<R: Serialize>(header: &[&str], rows: &[R]) -> Result<Vec<u8>, ReportError> {
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     out.write_record(header)?;
     for row in rows {
@@ -1288,7 +1288,7 @@ pub struct ReportDocument {
     pub rows: Vec<serde_json::Value>,
 }
 
-fn bad_parameter(field: &str, detail: impl Into<String>) -> Problem {
+pub(crate) fn bad_parameter(field: &str, detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-parameter", "Invalid parameter")
         .field(field)
         .detail(detail)
@@ -1296,7 +1296,7 @@ fn bad_parameter(field: &str, detail: impl Into<String>) -> Problem {
 
 /// The format a request asks for: `format`, else the `Accept` header, else JSON; `None`
 /// for a `format` that is none of ours.
-fn format_of(query: Option<&str>, headers: &HeaderMap) -> Option<Format> {
+pub(crate) fn format_of(query: Option<&str>, headers: &HeaderMap) -> Option<Format> {
     if let Some(text) = query {
         return Format::parse(text);
     }

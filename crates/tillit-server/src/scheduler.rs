@@ -8,6 +8,7 @@
 //! | `reserve-not-reused` | `reserve_card` `handed_out`, due | R-RES-3: deregistered | RA |
 //! | `renewal-notices` | `credential` `issued` / `order_basis`, due | R-CRED-6 notice; expiry | holder |
 //! | `revocation-check` | `revocation` `requested`, due | R-REV-3: next-day check | RA, when one did not take effect |
+//! | `dk-pickup-expiry` | `dk_pickup` `dispatched` / `arrived`, past its expiry | R-DK-4: destroyed | RA, to destroy the letter |
 //! | `send-mail` | due outbox messages | sends them | |
 //! | `crl-refresh` | CRLs past half their validity | re-publishes them ([`publish_crls_on_schedule`]) | |
 //!
@@ -34,6 +35,7 @@ use serde_json::json;
 use tillit_core::audit::{Actor, AuditEvent, SYSTEM_CHAIN};
 use tillit_core::ra::card::{self, add_days, Card};
 use tillit_core::ra::credential::{self, Credential, CredentialState};
+use tillit_core::ra::dk::pickup::{self, Pickup, PickupStatus};
 use tillit_core::ra::event::Event;
 use tillit_core::ra::org::OrgTree;
 use tillit_core::ra::person::Person;
@@ -67,6 +69,8 @@ pub enum Job {
     RenewalNotices,
     /// R-REV-3: the day after a revocation request, whether it took effect.
     RevocationCheck,
+    /// R-DK-4: Danish pickup instructions not collected by their expiry are destroyed.
+    DkPickupExpiry,
     /// The outbox: sends due messages.
     SendMail,
     /// The portal's expired sessions, used or expired challenges and enrolment links.
@@ -76,11 +80,12 @@ pub enum Job {
 impl Job {
     /// Every job, in the order a run takes them (the sender last, so the notices of this
     /// run go out in it).
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::UncollectedCards,
         Job::ReserveNotReused,
         Job::RenewalNotices,
         Job::RevocationCheck,
+        Job::DkPickupExpiry,
         Job::SendMail,
         Job::PortalCleanup,
     ];
@@ -92,6 +97,7 @@ impl Job {
             Job::ReserveNotReused => "reserve-not-reused",
             Job::RenewalNotices => "renewal-notices",
             Job::RevocationCheck => "revocation-check",
+            Job::DkPickupExpiry => "dk-pickup-expiry",
             Job::SendMail => "send-mail",
             Job::PortalCleanup => "portal-cleanup",
         }
@@ -294,6 +300,7 @@ impl Jobs {
             Job::ReserveNotReused => self.reserve_not_reused(today, &mut report).await,
             Job::RenewalNotices => self.renewal_notices(today, &mut report).await,
             Job::RevocationCheck => self.revocation_check(today, &mut report).await,
+            Job::DkPickupExpiry => self.dk_pickup_expiry(today, &mut report).await,
             Job::SendMail => self.send_mail(&mut report).await,
             Job::PortalCleanup => self.portal_cleanup(&mut report).await,
         };
@@ -712,16 +719,78 @@ impl Jobs {
         self.write(tree, record, &events, notices).await
     }
 
+    // ---- R-DK-4 ------------------------------------------------------------------------
+
+    async fn dk_pickup_expiry(&self, today: Date, report: &mut JobReport) -> Result<(), JobError> {
+        let tree = self.tree().await?;
+        let tree = &tree;
+        // Due is the last day to collect: an instruction is destroyed from the day after,
+        // so the walk takes those due before today.
+        let Some(yesterday) = today.previous_day() else { return Ok(()) };
+        for status in [PickupStatus::Dispatched, PickupStatus::Arrived] {
+            let status = crate::routines::dk::name_of(&status);
+            self.walk::<Pickup, _, _>(Job::DkPickupExpiry, &status, yesterday, report, |record| {
+                self.pickup(tree, record, today)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn pickup(
+        &self,
+        tree: &OrgTree,
+        mut record: Record<Pickup>,
+        today: Date,
+    ) -> Result<Outcome, JobError> {
+        // R-DK-4: destroyed once past its expiry; refused (left alone) while it may still be
+        // collected.
+        let Ok(events) = pickup::expire(&record.state, today) else { return Ok(Outcome::Unchanged) };
+        for event in &events {
+            record.state.apply(event);
+        }
+        let p = &record.state;
+        let office = tree.get(p.office).map_or_else(|| p.office.to_string(), |o| o.name.clone());
+        let expired = p.expires_on.map_or_else(|| "-".into(), |d| d.to_string());
+        let (subject, what) = if p.arrived_on.is_some() {
+            (
+                format!("Pickup instruction {} expired: destroy the passcode letter", p.id),
+                "It was not collected: destroy (shred) the passcode letter and its instruction, unopened."
+                    .to_string(),
+            )
+        } else {
+            (
+                format!("Pickup instruction {} expired before it arrived", p.id),
+                "It has not arrived: if it still does, destroy (shred) it unopened.".to_string(),
+            )
+        };
+        // Ids, the office and dates: never the citizen (R-PER-3, R-IDP-6).
+        let notices = vec![Notice {
+            topic: "dk_pickup.destroyed",
+            to: Recipient::Ra,
+            subject,
+            body: format!(
+                "The pickup instruction {id} for {office}, which could be collected until {expired}, has \
+                 been recorded as destroyed (R-DK-4). {what}\n",
+                id = p.id,
+            ),
+        }];
+        let events: Vec<&(dyn Event + Sync)> = events.iter().map(|e| e as &(dyn Event + Sync)).collect();
+        self.write(tree, record, &events, notices).await
+    }
+
     // ---- the outbox --------------------------------------------------------------------
 
     /// Deletes what the portal can no longer use: sessions past their limits, challenges used
-    /// or expired, enrolment links a week after their use or expiry.
+    /// or expired, enrolment links a week after their use or expiry; and the eID's sign-in
+    /// requests and authorization codes past their lifetime.
     async fn portal_cleanup(&self, report: &mut JobReport) -> Result<(), JobError> {
         let now = time::OffsetDateTime::now_utc();
         let now_us = now.unix_timestamp() * 1_000_000 + i64::from(now.microsecond());
         let (idle, max) = self.portal_limits;
         let purged = self.store.purge_portal(now_us, idle, max).await?;
-        report.changed = purged.challenges + purged.links + purged.sessions;
+        let oidc = self.store.purge_oidc(now_us).await?;
+        report.changed = purged.challenges + purged.links + purged.sessions + oidc;
         report.looked_at = report.changed;
         Ok(())
     }

@@ -151,6 +151,37 @@ impl Store {
         rows.iter().map(|r| record_row(kind, r)).collect()
     }
 
+    /// One page of the records of `kind` kept by the unit `org` (its `org` column), in one of
+    /// `statuses` (empty: any), in id order after the id `after` (`None`: from the start), at
+    /// most `limit` (1 to 1000): the API's lists of one unit's records, paged by the last id
+    /// seen. Scope (R-ORG-1) is the caller's check on `org`.
+    pub async fn records_of_org<T: DeserializeOwned>(
+        &self,
+        kind: &'static str,
+        org: OrgId,
+        statuses: &[&str],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Record<T>>, StoreError> {
+        let mut sql = crate::people::Sql { text: String::new(), binds: Vec::new() };
+        let kind_param = sql.param(kind);
+        let org_param = sql.param(&org.to_string());
+        let mut text =
+            format!("SELECT {COLUMNS} FROM ra_records WHERE kind = {kind_param} AND org = {org_param}");
+        if !statuses.is_empty() {
+            let list: Vec<String> = statuses.iter().map(|s| sql.param(s)).collect();
+            text.push_str(&format!(" AND status IN ({})", list.join(", ")));
+        }
+        if let Some(after) = after {
+            let after = sql.param(after);
+            text.push_str(&format!(" AND id > {after}"));
+        }
+        text.push_str(&format!(" ORDER BY id LIMIT {}", limit.clamp(1, 1_000)));
+        sql.text = text;
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(|r| record_row(kind, r)).collect()
+    }
+
     /// The records of `kind` in `status` whose due date is on or before `day`, for a timed
     /// job, at most `limit`, oldest first.
     pub async fn records_due<T: DeserializeOwned>(

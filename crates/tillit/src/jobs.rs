@@ -11,7 +11,7 @@ use tillit_server::scheduler::{self, Job, Jobs};
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Run the timed jobs once for today (UTC): uncollected-cards, reserve-not-reused,
-    /// renewal-notices, revocation-check, send-mail, portal-cleanup. Prints what each did
+    /// renewal-notices, revocation-check, send-mail, portal-cleanup, dk-pickup-expiry. Prints what each did
     /// (counts only).
     Run {
         #[command(flatten)]

@@ -239,6 +239,21 @@ impl IssuedCode {
     pub fn printed(&self) -> Zeroizing<String> {
         Zeroizing::new(group(&self.value, self.group, '-'))
     }
+
+    /// A temporary passcode read back from where it was kept sealed (for the supplier's print
+    /// of a box of passcode letters): [`normalise`]d, it must be 10 characters of
+    /// [`CODE_ALPHABET`], as [`generate_temporary_passcode`] makes them.
+    pub fn temporary_passcode(text: &str) -> Result<IssuedCode, SecretError> {
+        let value = normalise(text);
+        let well_formed = value.chars().count() == TEMPORARY_PASSCODE_LEN
+            && value.bytes().all(|b| CODE_ALPHABET.contains(&b));
+        if !well_formed {
+            return Err(SecretError::Print(
+                "not a temporary passcode of 10 characters of the code alphabet".to_owned(),
+            ));
+        }
+        Ok(IssuedCode { value, group: 5 })
+    }
 }
 
 /// A temporary passcode for the sealed letter (R-DK-1, R-DK-6): 10 characters of

@@ -912,3 +912,14 @@ fn passcode_letter_print_files_hold_the_number_and_the_passcode() {
     assert!(matches!(refuse(&"9".repeat(41)), Err(SecretError::Print(_))));
     assert!(refuse("Brev 7 – Århus").is_ok());
 }
+
+#[test]
+fn a_stored_temporary_passcode_reads_back_for_the_print_file() {
+    let code = tillit_pki::secret::generate_temporary_passcode().unwrap();
+    let back = tillit_pki::secret::IssuedCode::temporary_passcode(&code.printed()).unwrap();
+    assert_eq!(back.as_str(), code.as_str());
+    assert_eq!(back.printed().as_str(), code.printed().as_str());
+    for bad in ["ABCDE", "ABCDE-FGHI1", "ABCDE-FGHJKL", ""] {
+        assert!(tillit_pki::secret::IssuedCode::temporary_passcode(bad).is_err(), "{bad}");
+    }
+}

@@ -249,43 +249,43 @@ async fn account_of(state: &AppState, user_id: &str) -> Result<Option<Record<Acc
     Ok(state.store.record(Account::KIND, &account).await?)
 }
 
-/// Whether the temporary passcode given is the account's: the letter's or medium's (sealed)
-/// or the SMS PIN's (hashed).
+/// Whether the temporary passcode given is the account's newest: the letter's or medium's
+/// (sealed) or the SMS PIN's (hashed).
 async fn temporary_passcode_ok(
     state: &AppState,
     authenticators: &[Record<Authenticator>],
     entered: &str,
 ) -> Result<bool, Problem> {
-    let carriers = authenticators.iter().filter(|a| {
-        a.state.kind.carries_passcode()
-            && matches!(a.state.status, AuthStatus::HandedOut | AuthStatus::Mailed | AuthStatus::Active)
-    });
+    // Only the newest temporary passcode counts: a new letter (a forgotten passcode, R-DK-6)
+    // replaces any earlier one not yet used.
+    let carriers = authenticators
+        .iter()
+        .filter(|a| {
+            a.state.kind.carries_passcode()
+                && matches!(a.state.status, AuthStatus::HandedOut | AuthStatus::Mailed | AuthStatus::Active)
+        })
+        .max_by_key(|a| a.state.issued_at);
+    let Some(carrier) = carriers else { return Ok(false) };
     let entered = normalise(entered);
-    let mut ok = false;
-    for carrier in carriers {
-        let a = &carrier.state;
-        let right = match (a.kind, DkItem::of(a), a.serial.as_deref()) {
-            (AuthKind::SmsPin, _, _) => {
-                match state.store.secret(&a.id.to_string(), SecretPurpose::TemporaryPasscode).await? {
-                    Some(hash) => verify_hash(state, &entered, &hash).await?,
-                    None => false,
-                }
+    let a = &carrier.state;
+    Ok(match (a.kind, DkItem::of(a), a.serial.as_deref()) {
+        (AuthKind::SmsPin, _, _) => {
+            match state.store.secret(&a.id.to_string(), SecretPurpose::TemporaryPasscode).await? {
+                Some(hash) => verify_hash(state, &entered, &hash).await?,
+                None => false,
             }
-            (_, Some(item), Some(serial)) => {
-                match open_sealed(state, &stock_owner(item, serial), SecretPurpose::TemporaryPasscode).await?
-                {
-                    Some(stored) => {
-                        let stored = normalise(&String::from_utf8_lossy(&stored));
-                        bool::from(stored.as_bytes().ct_eq(entered.as_bytes()))
-                    }
-                    None => false,
+        }
+        (_, Some(item), Some(serial)) => {
+            match open_sealed(state, &stock_owner(item, serial), SecretPurpose::TemporaryPasscode).await? {
+                Some(stored) => {
+                    let stored = normalise(&String::from_utf8_lossy(&stored));
+                    bool::from(stored.as_bytes().ct_eq(entered.as_bytes()))
                 }
+                None => false,
             }
-            _ => false,
-        };
-        ok |= right;
-    }
-    Ok(ok)
+        }
+        _ => false,
+    })
 }
 
 /// The second factor the code step asks for: the oldest key card with codes left, else a

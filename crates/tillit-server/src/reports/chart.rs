@@ -5,17 +5,17 @@
 use std::fmt::Write as _;
 
 /// One bar: its label, its length, and the value as text.
-pub(super) struct Bar {
+pub(crate) struct Bar {
     /// The label left of the bar.
-    pub(super) label: String,
+    pub(crate) label: String,
     /// Its length, in the chart's unit.
-    pub(super) value: f64,
+    pub(crate) value: f64,
     /// The value as shown right of the bar.
-    pub(super) text: String,
+    pub(crate) text: String,
 }
 
 /// Escapes text for XML content and attribute values.
-pub(super) fn xml(text: &str) -> String {
+pub(crate) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -49,7 +49,7 @@ fn shortened(label: &str) -> String {
 /// A horizontal bar chart: a title and description for screen readers, one labelled bar
 /// per row with its value as text, an optional threshold line. No script, no external
 /// references.
-pub(super) fn bar_chart(title: &str, desc: &str, bars: &[Bar], threshold: Option<(f64, String)>) -> String {
+pub(crate) fn bar_chart(title: &str, desc: &str, bars: &[Bar], threshold: Option<(f64, String)>) -> String {
     const LABEL_W: f64 = 220.0;
     const BAR_W: f64 = 420.0;
     const ROW_H: f64 = 28.0;

@@ -81,3 +81,51 @@ both_backends! {
         assert!(store.record::<CardState>("card", "nope").await.unwrap().is_none());
     }
 }
+
+both_backends! {
+    async fn a_units_records_come_a_page_at_a_time(db: TestDb) {
+        let store = db.store(TestSigner::new(1)).await;
+        let mut tx = store.begin().await.unwrap();
+        for n in [1u128, 2] {
+            tx.insert_org(&Org {
+                id: OrgId(Uuid::from_u128(n)),
+                parent: None,
+                kind: OrgKind::Organisation,
+                name: format!("K{n}"),
+                org_number: None,
+                hr_code: None,
+            })
+            .await
+            .unwrap();
+        }
+        for i in 0..7 {
+            let status = if i % 2 == 0 { "in_stock" } else { "discarded" };
+            tx.insert_record(&record(&format!("e{i}"), status, None)).await.unwrap();
+        }
+        // Another unit's record and another kind are never listed.
+        tx.insert_record(&Record { org: Some(OrgId(Uuid::from_u128(2))), ..record("e9", "in_stock", None) })
+            .await
+            .unwrap();
+        tx.insert_record(&Record { kind: "other", ..record("e8", "in_stock", None) }).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let unit = OrgId(Uuid::from_u128(1));
+        let ids = |page: &[Record<CardState>]| page.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        let first: Vec<Record<CardState>> = store.records_of_org("card", unit, &[], None, 3).await.unwrap();
+        assert_eq!(ids(&first), ["e0", "e1", "e2"]);
+        let second: Vec<Record<CardState>> =
+            store.records_of_org("card", unit, &[], Some("e2"), 3).await.unwrap();
+        assert_eq!(ids(&second), ["e3", "e4", "e5"]);
+        let last: Vec<Record<CardState>> = store.records_of_org("card", unit, &[], Some("e5"), 3).await.unwrap();
+        assert_eq!(ids(&last), ["e6"]);
+        let in_stock: Vec<Record<CardState>> =
+            store.records_of_org("card", unit, &["in_stock"], None, 1000).await.unwrap();
+        assert_eq!(ids(&in_stock), ["e0", "e2", "e4", "e6"]);
+        let both: Vec<Record<CardState>> =
+            store.records_of_org("card", unit, &["in_stock", "discarded"], Some("e4"), 0).await.unwrap();
+        assert_eq!(ids(&both), ["e5"], "a limit under 1 reads one");
+        let other: Vec<Record<CardState>> =
+            store.records_of_org("card", OrgId(Uuid::from_u128(2)), &[], None, 10).await.unwrap();
+        assert_eq!(ids(&other), ["e9"]);
+    }
+}
