@@ -21,6 +21,7 @@
 //! so it is written (mode 0600) only when asked for.
 
 mod api;
+mod dk;
 mod people;
 
 use std::io::Cursor;
@@ -130,6 +131,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     println!("tillit demo: Tolvköping kommun, a fictional municipality, in {}", dir.display());
     println!("  node initialised (SQLite and file keystore; audit key {})", done.audit_key_id);
 
+    // The Danish citizen service enrols the modern authenticators too, as its policy chooses
+    // (R-DK-8; the SPEC's default is key cards and passcode letters only).
+    std::fs::write(dir.join("policy.toml"), dk::POLICY).context("policy.toml")?;
     let data = DataDir::open(dir)?;
     let store = data.open_store().await?;
     let ca = data.open_authority(&store).await?;
@@ -261,14 +265,32 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         officers.len()
     );
 
-    // The node, in-process, on an ephemeral port of 127.0.0.1.
+    // The Danish municipality: its citizen service, officers and citizens (issue 7).
+    let dk_setup = dk::setup(&store, &ca, dir, &actor, today, data.config.test_identities).await?;
+    println!(
+        "  Danish municipality: {} with {} (a DK RA employee and administrator, {} citizens)",
+        dk::MUNICIPALITY,
+        dk::OFFICE,
+        dk_setup.citizens.len()
+    );
+
+    // The node, in-process, on an ephemeral port of 127.0.0.1, with the portal's pages (the
+    // citizens sign in there).
     let identity = data.tls_identity(&ca).await?;
     let tls_config = tillit_server::tls::server_config(&ca, identity)?;
     let listener = TlsListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), tls_config).await?;
     let port = listener.local_addr().port();
     let state = AppState::start_with(store.clone(), ca, &data.config.ca, data.policy()?).await?;
+    let mut settings = tillit_portal::settings::PortalSettings::localhost(port);
+    settings.origins.push(format!("https://localhost:{port}"));
+    let portal = tillit_portal::web::Portal::new(
+        std::sync::Arc::new(tillit_portal::i18n::Catalog::load().context("the portal's languages")?),
+        state.clone(),
+        settings,
+    );
+    let app = tillit_server::tls_app_with(state.clone(), tillit_portal::web::routes(portal));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tillit_server::serve_tls(listener, state, async move {
+    let server = tokio::spawn(tillit_server::serve_tls_router(listener, app, async move {
         let _ = stopped.await;
     }));
     let base = format!("https://localhost:{port}");
@@ -305,11 +327,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             &kra_staff.name,
         )
         .await;
+    let dk_walked = match &outcome {
+        Ok(_) => Some(dk::walk(&dk_setup, &state, &base, &chain, dir, &mut |line| steps.done(line)).await),
+        Err(_) => None,
+    };
     let _ = stop.send(());
     let served = server.await;
     store.close().await;
     let walked = outcome
         .with_context(|| format!("the demo stopped part way; {} holds what it did so far", dir.display()))?;
+    let dk_walked = dk_walked
+        .transpose()
+        .with_context(|| {
+            format!("the Danish part stopped part way; {} holds what it did so far", dir.display())
+        })?
+        .context("the Danish part did not run")?;
     served.context("the node")?.context("the node's HTTPS listener")?;
 
     println!();
@@ -327,6 +359,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let listen = data.config.listen;
     let portal = crate::admin::portal_base(&data.config);
     print_summary(dir, (listen, data.config.listen_tls_for(listen)), &portal, &officers, &steps);
+    println!();
+    println!("{} (Denmark): the citizen service's officers and the eID's relying party:", dk::MUNICIPALITY);
+    for o in &dk_setup.officers {
+        println!(
+            "  {:<16} {:<18} {}  password {}",
+            o.role.as_str(),
+            o.name,
+            dir.join(&o.credential.file).display(),
+            o.credential.password.as_str()
+        );
+    }
+    println!(
+        "  {} signs citizens in with client id {} (demo/dk/client.json); the ID token it received: demo/dk/id_token.jwt",
+        dk::SERVICE,
+        dk_walked.client_id
+    );
+    println!("  citizens activate at /eid/activate; services find the provider at /.well-known/openid-configuration");
     if let Some(file) = &args.json {
         let id_of = |part: Part| find(part).map(|(_, id)| id.to_string());
         let people = json!({
@@ -338,7 +387,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "card_lost": { "person": holder_id.to_string(), "card": walked.lost },
             "reserve_card": { "person": coordinated_id.to_string(), "card": walked.reserve },
         });
-        write_json(file, &summary_json(dir, &portal, &officers, people)?)?;
+        let mut summary = summary_json(dir, &portal, &officers, people)?;
+        summary["dk"] = dk::summary(&dk_setup, &dk_walked, dir)?;
+        write_json(file, &summary)?;
         println!();
         println!("The summary as JSON, with the passwords: {} (mode 0600)", file.display());
     }
