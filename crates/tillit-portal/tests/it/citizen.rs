@@ -558,3 +558,112 @@ async fn a_code_display_signs_in_and_a_code_is_never_accepted_twice() {
     assert_eq!(account(&node, citizen.account).await.failures, 1);
     node.shutdown().await;
 }
+
+/// Gives the citizen a paper activation code handed out `hours_ago` (R-DK-8), the newest
+/// temporary passcode of the account.
+async fn with_activation_code(
+    node: &Node,
+    citizen: &Citizen,
+    n: u128,
+    code: &str,
+    hours_ago: i64,
+) -> AuthenticatorId {
+    let id = AuthenticatorId(Uuid::from_u128(7_500 + n));
+    let issued_at =
+        time::OffsetDateTime::now_utc() - time::Duration::hours(hours_ago) + time::Duration::seconds(5);
+    let enrolled = Authenticator {
+        kind: AuthKind::ActivationCode,
+        serial: None,
+        status: AuthStatus::HandedOut,
+        holder: Some(citizen.person),
+        account: Some(citizen.account),
+        issued_at: Some(issued_at),
+        ..Authenticator::stocked(id, AuthKind::ActivationCode, String::new(), office(), false, None)
+    };
+    let hasher = node.state.eid().await.unwrap().hasher.clone();
+    let hash = hasher.hash(&code.replace('-', "")).unwrap();
+    let mut tx = node.state.store.begin().await.unwrap();
+    tx.insert_record(&enrolled.new_record(None, &node.state.policy)).await.unwrap();
+    tx.put_secret(&id.to_string(), SecretPurpose::ActivationCode, &hash, 0).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn authenticator(node: &Node, id: AuthenticatorId) -> Authenticator {
+    node.state
+        .store
+        .record::<Authenticator>(Authenticator::KIND, &id.to_string())
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+#[tokio::test]
+async fn a_paper_activation_code_activates_once_and_is_blocked_after_three_wrong_tries() {
+    let node = node().await;
+    const CODE: &str = "ABCD-EFGH-JKMN-PQRS";
+    // Used: it activates, and is used up.
+    let citizen = issued(&node, 5, false).await;
+    let code_id = with_activation_code(&node, &citizen, 5, CODE, 0).await;
+    let user_id = account(&node, citizen.account).await.user_id;
+    let mut browser = Browser::new(&node);
+    let request = query_param(browser.get("/eid/activate").await.location(), "request").unwrap();
+    let page = passcode(&mut browser, &request, &user_id, TEMPORARY).await;
+    assert_eq!(page.status, 401, "the letter's passcode no longer counts beside a newer activation code");
+    let page = passcode(&mut browser, &request, &user_id, &CODE.to_lowercase()).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let key = asked_key(&page);
+    let page = browser
+        .post(
+            "/eid/sign-in/code",
+            &[
+                ("request", request.clone()),
+                ("code", code_for(&citizen.card, key)),
+                ("new_passcode", "Hemmelig42".into()),
+                ("new_passcode_again", "Hemmelig42".into()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert_eq!(account(&node, citizen.account).await.status, AccountStatus::Active);
+    let used = authenticator(&node, code_id).await;
+    assert!(used.used_at.is_some(), "{used:?}");
+    assert_eq!(
+        node.state.store.secret(&code_id.to_string(), SecretPurpose::ActivationCode).await.unwrap(),
+        None
+    );
+
+    // Three wrong tries block it; the right code then counts for nothing.
+    let citizen = issued(&node, 6, false).await;
+    let code_id = with_activation_code(&node, &citizen, 6, CODE, 0).await;
+    let user_id = account(&node, citizen.account).await.user_id;
+    let request = query_param(browser.get("/eid/activate").await.location(), "request").unwrap();
+    for _ in 0..node.state.policy.dk_activation_code_tries {
+        assert_eq!(passcode(&mut browser, &request, &user_id, "ZZZZ-ZZZZ-ZZZZ-ZZZZ").await.status, 401);
+    }
+    assert_eq!(authenticator(&node, code_id).await.status, AuthStatus::Blocked);
+    assert_eq!(passcode(&mut browser, &request, &user_id, CODE).await.status, 401);
+
+    // After 48 hours it has expired (handed out after the letter, which it replaced).
+    let citizen = issued(&node, 7, false).await;
+    let mut letter = node
+        .state
+        .store
+        .records_of_person::<Authenticator>(Authenticator::KIND, citizen.person)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.state.kind == AuthKind::PasscodeLetter)
+        .unwrap();
+    letter.state.issued_at = Some(time::OffsetDateTime::now_utc() - time::Duration::hours(60));
+    let mut tx = node.state.store.begin().await.unwrap();
+    tx.update_record(&letter).await.unwrap();
+    tx.commit().await.unwrap();
+    let code_id = with_activation_code(&node, &citizen, 7, CODE, 49).await;
+    let user_id = account(&node, citizen.account).await.user_id;
+    let request = query_param(browser.get("/eid/activate").await.location(), "request").unwrap();
+    assert_eq!(passcode(&mut browser, &request, &user_id, CODE).await.status, 401);
+    assert_eq!(authenticator(&node, code_id).await.status, AuthStatus::Blocked, "recorded as expired");
+    node.shutdown().await;
+}

@@ -29,7 +29,7 @@ use tillit_core::audit::Actor;
 use tillit_core::ra::dk::account::{
     self, Account, AccountEvent, AccountStatus, ActivationChecks, Attempt, PasscodeChoice, SignInChecks,
 };
-use tillit_core::ra::dk::authenticator::{AuthKind, AuthStatus, Authenticator};
+use tillit_core::ra::dk::authenticator::{self, AuthEvent, AuthKind, AuthStatus, Authenticator};
 use tillit_core::ra::dk::stock::DkItem;
 use tillit_core::ra::dk::AccountId;
 use tillit_core::ra::org::OrgTree;
@@ -250,41 +250,57 @@ async fn account_of(state: &AppState, user_id: &str) -> Result<Option<Record<Acc
 }
 
 /// Whether the temporary passcode given is the account's newest: the letter's or medium's
-/// (sealed) or the SMS PIN's (hashed).
+/// (sealed), the SMS PIN's (hashed), or a paper activation code (hashed; R-DK-8: valid 48
+/// hours, blocked after 3 wrong tries). A wrong or expired activation code comes with the
+/// events that record it (the wrong try, the block, the expiry), written with the failure.
 async fn temporary_passcode_ok(
     state: &AppState,
     authenticators: &[Record<Authenticator>],
     entered: &str,
-) -> Result<bool, Problem> {
+) -> Result<(bool, Option<(Record<Authenticator>, Vec<AuthEvent>)>), Problem> {
     // Only the newest temporary passcode counts: a new letter (a forgotten passcode, R-DK-6)
     // replaces any earlier one not yet used.
-    let carriers = authenticators
+    let carrier = authenticators
         .iter()
         .filter(|a| {
             a.state.kind.carries_passcode()
                 && matches!(a.state.status, AuthStatus::HandedOut | AuthStatus::Mailed | AuthStatus::Active)
         })
         .max_by_key(|a| a.state.issued_at);
-    let Some(carrier) = carriers else { return Ok(false) };
-    let entered = normalise(entered);
+    let Some(carrier) = carrier else { return Ok((false, None)) };
     let a = &carrier.state;
+    let owner = a.id.to_string();
     Ok(match (a.kind, DkItem::of(a), a.serial.as_deref()) {
-        (AuthKind::SmsPin, _, _) => {
-            match state.store.secret(&a.id.to_string(), SecretPurpose::TemporaryPasscode).await? {
-                Some(hash) => verify_hash(state, &entered, &hash).await?,
+        (AuthKind::SmsPin, _, _) => match state.store.secret(&owner, SecretPurpose::TemporaryPasscode).await?
+        {
+            Some(hash) => (verify_hash(state, &normalise(entered), &hash).await?, None),
+            None => (false, None),
+        },
+        (AuthKind::ActivationCode, _, _) => {
+            let right = match state.store.secret(&owner, SecretPurpose::ActivationCode).await? {
+                Some(hash) => verify_hash(state, &normalise(entered), &hash).await?,
                 None => false,
+            };
+            match authenticator::use_activation_code(a, now(), right, &state.policy) {
+                Ok(events) if events.iter().any(|e| matches!(e, AuthEvent::ActivationCodeUsed { .. })) => {
+                    // Used only when the activation completes (the code step).
+                    (true, None)
+                }
+                Ok(events) => (false, Some((carrier.clone(), events))),
+                // Blocked or used: refused without counting on the code.
+                Err(_) => (false, None),
             }
         }
         (_, Some(item), Some(serial)) => {
             match open_sealed(state, &stock_owner(item, serial), SecretPurpose::TemporaryPasscode).await? {
                 Some(stored) => {
                     let stored = normalise(&String::from_utf8_lossy(&stored));
-                    bool::from(stored.as_bytes().ct_eq(entered.as_bytes()))
+                    (bool::from(stored.as_bytes().ct_eq(normalise(entered).as_bytes())), None)
                 }
-                None => false,
+                None => (false, None),
             }
         }
-        _ => false,
+        _ => (false, None),
     })
 }
 
@@ -362,7 +378,7 @@ async fn write(
     record: &mut Record<Account>,
     events: &[AccountEvent],
     changed: &mut [Record<Authenticator>],
-    auth_events: &[tillit_core::ra::dk::authenticator::AuthEvent],
+    auth_events: &[AuthEvent],
     secrets: Vec<SecretWrite>,
 ) -> Result<(), WriteError> {
     let (chain, actor) = chain_and_actor(state, record).await.map_err(WriteError::Problem)?;
@@ -425,7 +441,21 @@ impl WriteError {
 
 /// Records one failed attempt on the account read (retrying on a concurrent change); whether
 /// it is now unusable.
-async fn fail(state: &AppState, account: AccountId, attempt: Attempt) -> Result<Option<Unusable>, Problem> {
+async fn fail(
+    state: &AppState,
+    account: AccountId,
+    attempt: Attempt,
+    carrier: Option<(Record<Authenticator>, Vec<AuthEvent>)>,
+) -> Result<Option<Unusable>, Problem> {
+    let (mut changed, auth_events) = match carrier {
+        Some((mut record, events)) => {
+            for e in &events {
+                record.state.apply(e);
+            }
+            (vec![record], events)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     for _ in 0..RETRIES {
         let Some(mut record) = crate::routines::dk::account(state, account).await? else {
             return Err(Problem::internal());
@@ -434,7 +464,7 @@ async fn fail(state: &AppState, account: AccountId, attempt: Attempt) -> Result<
             Ok(events) => events,
             Err(_) => return Ok(unusable(&record.state)),
         };
-        match write(state, &mut record, &events, &mut [], &[], Vec::new()).await {
+        match write(state, &mut record, &events, &mut changed, &auth_events, Vec::new()).await {
             Ok(()) => return Ok(unusable(&record.state)),
             Err(e) if e.is_conflict() => continue,
             Err(e) => return Err(e.problem()),
@@ -468,17 +498,17 @@ pub async fn passcode(
     let account = &record.state;
     let authenticators = authenticators_of(state, account).await?;
     let activation = account.status == AccountStatus::AwaitingActivation;
-    let right = if activation {
+    let (right, carrier) = if activation {
         temporary_passcode_ok(state, &authenticators, passcode).await?
     } else {
         match state.store.secret(&account.id.to_string(), SecretPurpose::Passcode).await? {
-            Some(hash) => verify_hash(state, passcode, &hash).await?,
-            None => false,
+            Some(hash) => (verify_hash(state, passcode, &hash).await?, None),
+            None => (false, None),
         }
     };
     if !right {
         let attempt = if activation { Attempt::Activation } else { Attempt::SignIn };
-        return Ok(match fail(state, account.id, attempt).await? {
+        return Ok(match fail(state, account.id, attempt, carrier).await? {
             Some(why) => PasscodeStep::Unusable(why),
             None => PasscodeStep::Wrong,
         });
@@ -608,8 +638,7 @@ pub async fn code(
                 f.state.last_code_step = step;
             }
             if f.state.status != AuthStatus::Active {
-                let activated = tillit_core::ra::dk::authenticator::activate(&f.state, now)
-                    .map_err(|_| Problem::internal())?;
+                let activated = authenticator::activate(&f.state, now).map_err(|_| Problem::internal())?;
                 for e in &activated {
                     f.state.apply(e);
                 }
@@ -631,12 +660,25 @@ pub async fn code(
                     c.state.kind.carries_passcode()
                         && matches!(c.state.status, AuthStatus::HandedOut | AuthStatus::Mailed)
                 }) {
+                    let purpose = match carrier.state.kind {
+                        AuthKind::ActivationCode => SecretPurpose::ActivationCode,
+                        _ => SecretPurpose::TemporaryPasscode,
+                    };
                     match (DkItem::of(&carrier.state), carrier.state.serial.as_deref()) {
-                        (Some(item), Some(serial)) => used_carriers.push(stock_owner(item, serial)),
-                        _ => used_carriers.push(carrier.state.id.to_string()),
+                        (Some(item), Some(serial)) => {
+                            used_carriers.push((stock_owner(item, serial), purpose))
+                        }
+                        _ => used_carriers.push((carrier.state.id.to_string(), purpose)),
                     }
-                    let activated = tillit_core::ra::dk::authenticator::activate(&carrier.state, now)
-                        .map_err(|_| Problem::internal())?;
+                    // A paper activation code is used up (R-DK-8); a letter, medium or PIN is
+                    // activated.
+                    let activated = match carrier.state.kind {
+                        AuthKind::ActivationCode => {
+                            authenticator::use_activation_code(&carrier.state, now, true, &state.policy)
+                        }
+                        _ => authenticator::activate(&carrier.state, now),
+                    }
+                    .map_err(|_| Problem::internal())?;
                     for e in &activated {
                         carrier.state.apply(e);
                     }
@@ -654,8 +696,8 @@ pub async fn code(
                 value: hash,
             });
         }
-        for owner in used_carriers {
-            writes.push(SecretWrite::Delete { owner, purpose: SecretPurpose::TemporaryPasscode });
+        for (owner, purpose) in used_carriers {
+            writes.push(SecretWrite::Delete { owner, purpose });
         }
         let result = write(state, &mut record, &events, &mut changed, &auth_events, writes).await;
         match result {
