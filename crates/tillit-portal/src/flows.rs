@@ -30,8 +30,11 @@ use tower::ServiceExt as _;
 use crate::i18n::Lang;
 use crate::locale;
 use crate::pages::{Me, Tr};
+use crate::read::Link;
 use crate::session::{internal, now_us, random32, SignedIn};
 use crate::web::{language, page, tr, PageQuery, Portal};
+
+mod dk;
 
 /// How long a review page can be signed.
 const ACTION_US: i64 = 10 * 60_000_000;
@@ -53,6 +56,14 @@ pub fn routes() -> Router<Portal> {
         .route("/reserve/bundles/new", get(form_page).post(prepare))
         .route("/reserve/bundles/{id}/receipt", get(form_page).post(prepare))
         .route("/reserve/cards/{id}/{action}", get(form_page).post(prepare))
+        .route("/dk/stock/boxes/new", get(form_page).post(prepare))
+        .route("/dk/stock/boxes/{id}/receive", get(form_page).post(prepare))
+        .route("/dk/stock/envelopes/discard", get(form_page).post(prepare))
+        .route("/dk/registrations/new", get(form_page).post(prepare))
+        .route("/dk/registrations/{id}/{step}", get(form_page).post(prepare))
+        .route("/dk/accounts/{id}/{step}", get(form_page).post(prepare))
+        .route("/dk/accounts/{id}/visits/new", get(form_page).post(prepare))
+        .route("/dk/visits/{id}/key-cards/new", get(form_page).post(prepare))
         .route("/sign/{challenge}", get(review).post(sign))
         .route("/sign/{challenge}/second-officer", axum::routing::post(co_sign))
 }
@@ -181,8 +192,9 @@ const REVOCATION_REASONS: &[(&str, &str)] = &[
 struct Flow {
     id: &'static str,
     fields: &'static [Field],
-    /// The API path, from the record id in the portal path (or a query value).
-    api_path: fn(&str) -> String,
+    /// The API path, from the record id in the portal path (or a query value) and the form's
+    /// values (checked by `body` first).
+    api_path: fn(&str, &Values) -> String,
     /// The API body, from the form's values (already checked for presence).
     body: fn(&Values, &str) -> Result<Value, FieldError>,
 }
@@ -238,7 +250,7 @@ const FLOWS: &[Flow] = &[
             field("org", Kind::Unit(Units::OfPerson), true),
             field("override_reason", Kind::Text, false),
         ],
-        api_path: |person| format!("/api/v1/persons/{person}/cards"),
+        api_path: |person, _| format!("/api/v1/persons/{person}/cards"),
         body: |v, _| {
             Ok(
                 json!({"org": one(v, "org"), "kind": one(v, "kind"), "override_reason": opt(v, "override_reason")}),
@@ -254,7 +266,7 @@ const FLOWS: &[Flow] = &[
             field("photo", Kind::Image, false),
             field("signature_image", Kind::Image, false),
         ],
-        api_path: |card| format!("/api/v1/cards/{card}/order"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/order"),
         body: |v, _| {
             Ok(json!({
                 "holder_present": checked(v, "holder_present"),
@@ -267,7 +279,7 @@ const FLOWS: &[Flow] = &[
     Flow {
         id: "batch",
         fields: &[field("cards", Kind::Text, true), field("reviewed", Kind::Check, true)],
-        api_path: |_| "/api/v1/batches".to_string(),
+        api_path: |_, _| "/api/v1/batches".to_string(),
         body: |v, _| {
             let cards: Vec<&str> =
                 one(v, "cards").split([',', ' ', '\n']).filter(|c| !c.trim().is_empty()).collect();
@@ -278,7 +290,7 @@ const FLOWS: &[Flow] = &[
     Flow {
         id: "delivery",
         fields: &[field("serial", Kind::Text, true), field("valid_until", Kind::Date, false)],
-        api_path: |card| format!("/api/v1/cards/{card}/delivery"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/delivery"),
         body: |v, _| Ok(json!({"serial": one(v, "serial"), "valid_until": opt(v, "valid_until")})),
     },
     Flow {
@@ -293,7 +305,7 @@ const FLOWS: &[Flow] = &[
             field("pin_letter", Kind::Check, false),
             field("receipt", Kind::Text, true),
         ],
-        api_path: |card| format!("/api/v1/cards/{card}/hand-out"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/hand-out"),
         body: |v, _| {
             Ok(json!({
                 "holder_present": checked(v, "holder_present"),
@@ -309,13 +321,13 @@ const FLOWS: &[Flow] = &[
     Flow {
         id: "deregistration",
         fields: &[field("reason", Kind::Select(DEREGISTER_REASONS), true)],
-        api_path: |card| format!("/api/v1/cards/{card}/deregistration"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/deregistration"),
         body: |v, _| Ok(json!({"reason": one(v, "reason")})),
     },
     Flow {
         id: "claim",
         fields: &[field("form", Kind::Text, true)],
-        api_path: |card| format!("/api/v1/cards/{card}/claim"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/claim"),
         body: |v, _| Ok(json!({"form": one(v, "form")})),
     },
     Flow {
@@ -324,37 +336,37 @@ const FLOWS: &[Flow] = &[
             field("to", Kind::Select(RETURN_TO), true),
             field("reason", Kind::Select(DEREGISTER_REASONS), true),
         ],
-        api_path: |card| format!("/api/v1/cards/{card}/return"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/return"),
         body: |v, _| Ok(json!({"to": {"kind": one(v, "to")}, "reason": one(v, "reason")})),
     },
     Flow {
         id: "destruction",
         fields: NONE,
-        api_path: |card| format!("/api/v1/cards/{card}/destruction"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/destruction"),
         body: |_, _| Ok(json!({})),
     },
     Flow {
         id: "move",
         fields: &[field("to", Kind::Unit(Units::Where(tillit_core::ra::role::Permission::ReadPeople)), true)],
-        api_path: |card| format!("/api/v1/cards/{card}/move"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/move"),
         body: |v, _| Ok(json!({"to": one(v, "to")})),
     },
     Flow {
         id: "credential-order",
         fields: &[field("basis", Kind::Select(ID_BASES), true), field("valid_until", Kind::Date, false)],
-        api_path: |card| format!("/api/v1/cards/{card}/credentials"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/credentials"),
         body: |v, _| Ok(json!({"basis": one(v, "basis"), "valid_until": opt(v, "valid_until")})),
     },
     Flow {
         id: "puk-order",
         fields: &[field("mail_to", Kind::Select(MAIL_TO), false)],
-        api_path: |card| format!("/api/v1/cards/{card}/puk-orders"),
+        api_path: |card, _| format!("/api/v1/cards/{card}/puk-orders"),
         body: |v, _| Ok(json!({"mail_to": opt(v, "mail_to")})),
     },
     Flow {
         id: "function-credential",
         fields: &[field("org", Kind::Unit(Units::OfPerson), true)],
-        api_path: |person| format!("/api/v1/persons/{person}/function-credentials"),
+        api_path: |person, _| format!("/api/v1/persons/{person}/function-credentials"),
         body: |v, _| Ok(json!({"org": one(v, "org")})),
     },
     Flow {
@@ -366,7 +378,7 @@ const FLOWS: &[Flow] = &[
             field("identification", Kind::Select(IDENTIFICATIONS), true),
             field("document_number", Kind::Text, false),
         ],
-        api_path: |_| "/api/v1/revocations".to_string(),
+        api_path: |_, _| "/api/v1/revocations".to_string(),
         body: |v, person| {
             let identification = match one(v, "identification") {
                 "in_person" => {
@@ -401,7 +413,7 @@ const FLOWS: &[Flow] = &[
             SPECIMEN[2],
             SPECIMEN[3],
         ],
-        api_path: |person| format!("/api/v1/persons/{person}/roles"),
+        api_path: |person, _| format!("/api/v1/persons/{person}/roles"),
         body: |v, _| {
             let training = if one(v, "training_course").is_empty() {
                 Value::Null
@@ -422,13 +434,13 @@ const FLOWS: &[Flow] = &[
             SPECIMEN[2],
             SPECIMEN[3],
         ],
-        api_path: |grant| format!("/api/v1/roles/{grant}/removal"),
+        api_path: |grant, _| format!("/api/v1/roles/{grant}/removal"),
         body: |v, _| Ok(json!({"reason": one(v, "removal_reason"), "specimen": specimen(v)})),
     },
     Flow {
         id: "enrolment-link",
         fields: &[field("hours", Kind::Text, false)],
-        api_path: |person| format!("/api/v1/persons/{person}/enrolment-links"),
+        api_path: |person, _| format!("/api/v1/persons/{person}/enrolment-links"),
         body: |v, _| match one(v, "hours") {
             "" => Ok(json!({})),
             hours => match hours.parse::<u32>() {
@@ -440,19 +452,19 @@ const FLOWS: &[Flow] = &[
     Flow {
         id: "puk-sent",
         fields: NONE,
-        api_path: |order| format!("/api/v1/puk-orders/{order}/sent"),
+        api_path: |order, _| format!("/api/v1/puk-orders/{order}/sent"),
         body: |_, _| Ok(json!({})),
     },
     Flow {
         id: "puk-delivered",
         fields: NONE,
-        api_path: |order| format!("/api/v1/puk-orders/{order}/delivered"),
+        api_path: |order, _| format!("/api/v1/puk-orders/{order}/delivered"),
         body: |_, _| Ok(json!({})),
     },
     Flow {
         id: "puk-returned",
         fields: NONE,
-        api_path: |order| format!("/api/v1/puk-orders/{order}/returned"),
+        api_path: |order, _| format!("/api/v1/puk-orders/{order}/returned"),
         body: |_, _| Ok(json!({})),
     },
     Flow {
@@ -462,7 +474,7 @@ const FLOWS: &[Flow] = &[
             field("first_serial", Kind::Text, true),
             field("last_serial", Kind::Text, true),
         ],
-        api_path: |_| "/api/v1/reserve/bundles".to_string(),
+        api_path: |_, _| "/api/v1/reserve/bundles".to_string(),
         body: |v, _| {
             Ok(
                 json!({"org": one(v, "org"), "serials": {"first": number(v, "first_serial")?, "last": number(v, "last_serial")?}}),
@@ -472,7 +484,7 @@ const FLOWS: &[Flow] = &[
     Flow {
         id: "reserve-receipt",
         fields: &[field("opened_letters", Kind::Text, false)],
-        api_path: |bundle| format!("/api/v1/reserve/bundles/{bundle}/receipt"),
+        api_path: |bundle, _| format!("/api/v1/reserve/bundles/{bundle}/receipt"),
         body: |v, _| {
             let mut opened = Vec::new();
             for serial in one(v, "opened_letters").split([',', ' ', '\n']).filter(|s| !s.trim().is_empty()) {
@@ -500,7 +512,7 @@ const FLOWS: &[Flow] = &[
             field("trust_level", Kind::Select(TRUST_LEVELS), false),
             field("second_officer", Kind::Text, false),
         ],
-        api_path: |card| format!("/api/v1/reserve/cards/{card}/hand-out"),
+        api_path: |card, _| format!("/api/v1/reserve/cards/{card}/hand-out"),
         body: |v, _| {
             second_officer_given(v)?;
             Ok(json!({
@@ -525,7 +537,7 @@ const FLOWS: &[Flow] = &[
             field("trust_level", Kind::Select(TRUST_LEVELS), false),
             field("second_officer", Kind::Text, false),
         ],
-        api_path: |card| format!("/api/v1/reserve/cards/{card}/reuse"),
+        api_path: |card, _| format!("/api/v1/reserve/cards/{card}/reuse"),
         body: |v, _| {
             second_officer_given(v)?;
             Ok(json!({
@@ -539,7 +551,7 @@ const FLOWS: &[Flow] = &[
     Flow {
         id: "reserve-discard",
         fields: &[field("discard_reason", Kind::Select(DISCARD_REASONS), true)],
-        api_path: |card| format!("/api/v1/reserve/cards/{card}/discard"),
+        api_path: |card, _| format!("/api/v1/reserve/cards/{card}/discard"),
         body: |v, _| Ok(json!({"reason": one(v, "discard_reason")})),
     },
     Flow {
@@ -548,19 +560,19 @@ const FLOWS: &[Flow] = &[
             field("to", Kind::Select(RETURN_TO), true),
             field("reason", Kind::Select(DEREGISTER_REASONS), true),
         ],
-        api_path: |card| format!("/api/v1/reserve/cards/{card}/return"),
+        api_path: |card, _| format!("/api/v1/reserve/cards/{card}/return"),
         body: |v, _| Ok(json!({"to": {"kind": one(v, "to")}, "reason": one(v, "reason")})),
     },
     Flow {
         id: "reserve-deregistration",
         fields: &[field("reason", Kind::Select(DEREGISTER_REASONS), true)],
-        api_path: |card| format!("/api/v1/reserve/cards/{card}/deregistration"),
+        api_path: |card, _| format!("/api/v1/reserve/cards/{card}/deregistration"),
         body: |v, _| Ok(json!({"reason": one(v, "reason")})),
     },
     Flow {
         id: "reserve-destruction",
         fields: NONE,
-        api_path: |card| format!("/api/v1/reserve/cards/{card}/destruction"),
+        api_path: |card, _| format!("/api/v1/reserve/cards/{card}/destruction"),
         body: |_, _| Ok(json!({})),
     },
 ];
@@ -579,8 +591,17 @@ fn second_officer_given(v: &Values) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The routines the start page offers the officer, by the permissions their grants give: the
+/// Danish desk's (registration, stock). The API decides each action again.
+pub fn desk(t: &Tr, signed_in: &SignedIn) -> Vec<Link> {
+    dk::desk_links(&signed_in.caller.principal)
+        .into_iter()
+        .map(|(href, flow)| Link { href: href.to_string(), text: t.msg(&format!("flow-{flow}")) })
+        .collect()
+}
+
 fn flow(id: &str) -> Option<&'static Flow> {
-    FLOWS.iter().find(|f| f.id == id)
+    FLOWS.iter().chain(dk::FLOWS).find(|f| f.id == id)
 }
 
 /// The flow a portal path names, and the record it is about.
@@ -611,6 +632,7 @@ fn flow_of(path: &str, person_query: Option<&str>) -> Option<(&'static Flow, Str
         },
         ["batches", "new"] => ("batch", ""),
         ["revocations", "new"] => ("revocation", person_query?),
+        ["dk", rest @ ..] => dk::flow_of(rest)?,
         _ => return None,
     };
     // Record ids are UUIDs: nothing else reaches an API path.
@@ -920,7 +942,7 @@ async fn prepare(
         nonce: random32().to_vec(),
         request: Some(SignedRequest {
             method: "POST".into(),
-            path: (flow.api_path)(&record),
+            path: (flow.api_path)(&record, &values),
             idem_key: uuid::Uuid::now_v7().to_string(),
             body,
             summary,
@@ -1201,7 +1223,7 @@ async fn sign(
     }
     let answer = call(&portal, &signed_in, &s.request, signature.to_bytes(), s.co_signature.as_deref()).await;
     let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok());
-    outcome(&portal, lang, &signed_in, &s, answer, origin).await
+    outcome(&portal, lang, &signed_in, &s, answer, origin, true).await
 }
 
 /// `POST /sign/{id}/second-officer`: the second officer of a trust level 3 action signs the
@@ -1361,7 +1383,7 @@ async fn kept(portal: &Portal, lang: Lang, signed_in: &SignedIn, s: &Stored) -> 
                 status: StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK),
                 body: serde_json::from_str(&kept.response).unwrap_or(Value::Null),
             };
-            outcome(portal, lang, signed_in, s, Ok(answer), None).await
+            outcome(portal, lang, signed_in, s, Ok(answer), None, false).await
         }
         Ok(None) => {
             let me = crate::web::me(portal, lang, signed_in);
@@ -1378,9 +1400,28 @@ async fn kept(portal: &Portal, lang: Lang, signed_in: &SignedIn, s: &Stored) -> 
     }
 }
 
-/// The members of an API answer the result page shows, in this order.
-const ANSWER_FACTS: [&str; 7] =
-    ["id", "serial", "credential", "cards", "valid_until", "code_expires", "expires"];
+/// The members of an API answer the result page shows, in this order (label `answer-<name>`).
+const ANSWER_FACTS: [&str; 11] = [
+    "id",
+    "serial",
+    "credential",
+    "cards",
+    "valid_until",
+    "code_expires",
+    "expires",
+    "account",
+    "serials",
+    "registered",
+    "discarded",
+];
+
+/// The one-time values an answer may carry, shown on the fresh result only, each with its
+/// label and what the officer does with it: (member, label, instruction).
+const SECRETS: [(&str, &str, &str); 3] = [
+    ("download_code", "download-code", "download-code-warning"),
+    ("user_id", "dk-user-id", "dk-user-id-warning"),
+    ("activation_code", "dk-activation-code", "dk-activation-code-warning"),
+];
 
 /// The result page: done, or refused with the rule and what to do.
 #[derive(Debug, Template)]
@@ -1394,8 +1435,13 @@ pub struct ResultPage {
     pub title: String,
     /// Whether it was done.
     pub done: bool,
-    /// A one-time secret shown once (a download code), with its label.
-    pub secret: Option<(String, String)>,
+    /// One-time values shown once (a download code, a citizen's user id and activation
+    /// code): label, value, what to do with it.
+    pub secrets: Vec<(String, String, String)>,
+    /// The citizen was turned away (recorded, nothing issued): the rule, its title and remedy.
+    pub turned_away: Option<(String, String, String)>,
+    /// What the officer may do next (the routine's next step).
+    pub next: Vec<Link>,
     /// The answer's facts, by name.
     pub facts: Vec<(String, String)>,
     /// The rule that refused it, its title and remedy.
@@ -1419,6 +1465,7 @@ async fn outcome(
     s: &Stored,
     answer: Result<Answer, String>,
     origin: Option<&str>,
+    fresh: bool,
 ) -> Response {
     let answer = match answer {
         Ok(answer) => answer,
@@ -1440,31 +1487,46 @@ async fn outcome(
     let t = tr(portal, lang);
     let done = answer.status.is_success();
     let obj: Map<String, Value> = answer.body.as_object().cloned().unwrap_or_default();
-    let secret = obj
-        .get("download_code")
-        .and_then(Value::as_str)
-        .map(|code| (t.msg("download-code"), code.to_string()))
-        .or_else(|| {
-            // An enrolment link: shown once, as the address the officer opens.
-            let path = obj.get("path").and_then(Value::as_str).filter(|p| p.starts_with("/enrol/"))?;
-            let base = origin.or_else(|| portal.settings.origins.first().map(String::as_str)).unwrap_or("");
-            Some((t.msg("enrolment-link"), format!("{base}{path}")))
-        });
+    let mut secrets: Vec<(String, String, String)> = if fresh {
+        SECRETS
+            .iter()
+            .filter_map(|(name, label, warning)| {
+                let value = obj.get(*name).and_then(Value::as_str)?;
+                Some((t.msg(label), value.to_string(), t.msg(warning)))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // An enrolment link: shown once, as the address the officer opens.
+    if let Some(path) = obj.get("path").and_then(Value::as_str).filter(|p| p.starts_with("/enrol/")) {
+        let base = origin.or_else(|| portal.settings.origins.first().map(String::as_str)).unwrap_or("");
+        secrets.push((t.msg("enrolment-link"), format!("{base}{path}"), t.msg("download-code-warning")));
+    }
     // The answer's references worth noting down, labelled in the officer's language; the
     // record's page shows the rest.
     let facts = if done {
         ANSWER_FACTS
             .iter()
             .filter_map(|key| {
+                let mut label = format!("answer-{key}");
                 let value = match obj.get(*key)? {
                     Value::String(s) => s.clone(),
                     Value::Number(n) => n.to_string(),
                     Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
                         items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
                     }
+                    // A range of serial numbers (a stock box).
+                    Value::Object(range) => match (range.get("first")?, range.get("last")?) {
+                        (Value::Number(first), Value::Number(last)) => {
+                            label = "answer-serial-range".to_string();
+                            format!("{first}–{last}")
+                        }
+                        _ => return None,
+                    },
                     _ => return None,
                 };
-                Some((t.msg(&format!("answer-{key}")), value))
+                Some((t.msg(&label), value))
             })
             .collect()
     } else {
@@ -1489,10 +1551,26 @@ async fn outcome(
             locale::rule_remedy(catalog, lang, rule).unwrap_or_default(),
         )
     });
+    let turned_away = if done { dk::turned_away(&obj) } else { None }.map(|rule| {
+        let catalog = &portal.catalog;
+        let title = locale::rule_title(catalog, lang, &rule);
+        let remedy = locale::rule_remedy(catalog, lang, &rule).unwrap_or_default();
+        (rule, title, remedy)
+    });
+    let next = if done && turned_away.is_none() {
+        dk::next_steps(s.flow, &obj)
+            .into_iter()
+            .map(|(href, flow)| Link { href, text: t.msg(&format!("flow-{flow}")) })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let view = ResultPage {
         title: t.msg(&format!("flow-{}", s.flow)),
         done,
-        secret,
+        secrets,
+        turned_away,
+        next,
         facts,
         rule,
         reason: if done { None } else { obj.get("detail").and_then(Value::as_str).map(str::to_string) },

@@ -80,6 +80,8 @@ pub struct Start {
     pub t: Tr,
     /// The officer, when signed in.
     pub me: Option<Me>,
+    /// The routines the officer may start here (the Danish desk), by their grants.
+    pub desk: Vec<crate::read::Link>,
 }
 
 /// The sign-in page: a passkey ceremony (and, later, a certificate).

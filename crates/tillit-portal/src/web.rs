@@ -156,11 +156,11 @@ pub fn message(
 async fn start(State(portal): State<Portal>, Query(query): Query<PageQuery>, headers: HeaderMap) -> Response {
     let (lang, keep) = language(&portal, query.lang.as_deref(), &headers);
     let t = tr(&portal, lang);
-    let me = match session::find(&portal, &headers, session::now_us()).await {
-        Ok(signed_in) => Some(Me::of(&t, &signed_in)),
-        Err(_) => None,
+    let (me, desk) = match session::find(&portal, &headers, session::now_us()).await {
+        Ok(signed_in) => (Some(Me::of(&t, &signed_in)), crate::flows::desk(&t, &signed_in)),
+        Err(_) => (None, Vec::new()),
     };
-    page(StatusCode::OK, Start { t, me }.render(), lang, keep)
+    page(StatusCode::OK, Start { t, me, desk }.render(), lang, keep)
 }
 
 /// The officer's own view of the header, for handlers that have a session.

@@ -23,7 +23,7 @@ const JPEG: &[u8] =
     &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
 
 /// Fills the form at `path` (with the session's CSRF token) and follows it to the review page.
-async fn prepare(browser: &mut Browser, path: &str, fields: &[(&str, String)]) -> Page {
+pub async fn prepare(browser: &mut Browser, path: &str, fields: &[(&str, String)]) -> Page {
     let form = browser.get(path).await;
     assert_eq!(form.status, 200, "{path}: {}", form.html);
     let mut values = vec![("csrf", form.input("csrf"))];
@@ -36,7 +36,7 @@ async fn prepare(browser: &mut Browser, path: &str, fields: &[(&str, String)]) -
 }
 
 /// Signs the review page with `auth`: the assertion over the page's challenge, posted.
-async fn sign(browser: &mut Browser, auth: &mut SoftAuthenticator, review: &Page) -> Page {
+pub async fn sign(browser: &mut Browser, auth: &mut SoftAuthenticator, review: &Page) -> Page {
     let assertion = auth.assert(&review.challenge()).unwrap();
     let path = sign_path(review);
     browser

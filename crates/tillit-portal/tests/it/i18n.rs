@@ -46,7 +46,7 @@ fn the_start_page_renders_in_four_languages() {
     for lang in Lang::ALL {
         let t = Tr::new(catalog.clone(), lang);
         let me = Me { signed_in_as: t.with("signed-in-as", "name", "<Tolvan & Co>"), csrf: "c".into() };
-        let html = Start { t, me: Some(me) }.render().unwrap();
+        let html = Start { t, me: Some(me), desk: Vec::new() }.render().unwrap();
         assert!(html.contains(&format!("<html lang=\"{}\">", lang.tag())), "{html}");
         assert!(html.contains(&catalog.text(lang, "search-button", None)), "{html}");
         // Arguments are escaped: a name is never markup.

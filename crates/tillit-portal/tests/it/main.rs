@@ -3,6 +3,7 @@
 
 mod ceremony;
 mod citizen;
+mod dk_flows;
 mod flows;
 mod i18n;
 mod locale;

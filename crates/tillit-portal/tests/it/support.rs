@@ -250,6 +250,18 @@ impl Browser {
         Browser { client, base: node.base.clone(), origin: node.origin().to_string(), cookie: None }
     }
 
+    /// A browser whose `Accept-Language` asks for `tag` (the officer's language).
+    pub fn in_language(node: &Node, tag: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("accept-language", reqwest::header::HeaderValue::from_str(tag).unwrap());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Browser { client, base: node.base.clone(), origin: node.origin().to_string(), cookie: None }
+    }
+
     fn keep(&mut self, headers: &reqwest::header::HeaderMap) {
         for value in headers.get_all("set-cookie") {
             let value = value.to_str().unwrap();

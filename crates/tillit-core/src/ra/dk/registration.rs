@@ -747,7 +747,7 @@ pub fn issue(
         envelopes.iter().map(|e| ("envelopes", e.kind)).chain(cmd.enrol.iter().map(|n| ("enrol", n.kind)))
     {
         ensure(policy.dk_authenticators.contains(&kind) || (blind && kind.for_blind()), || {
-            Refusal::field("R-DK-8", field, format!("this office does not enrol a {}", kind.as_str()))
+            Refusal::field("R-DK-8", field, format!("this office does not enrol the kind {}", kind.as_str()))
         })?;
         ensure(!(blind && kind == AuthKind::PasscodeLetter), || {
             Refusal::field("R-DK-3", field, "a blind citizen gets the passcode on a medium or by SMS")
